@@ -1,0 +1,227 @@
+"""Metrics of DESIGN.md §2: pure functions of the model, collected by Mesa's DataCollector.
+
+`REPORTERS` map a column name to f(model) -> float. `ENTITY_REPORTERS` map a metric
+to f(model) -> {entity: float}; each entity becomes a column ``metric__entity``
+(entities are labs, providers, domains or ``lab__domain``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from sim.agents.lab import CHANNELS
+from sim.agents.provider import AccessState
+
+if TYPE_CHECKING:
+    from sim.model import AccessModel
+
+SELF_HOST = "self_host"
+
+
+def _caps(model: AccessModel) -> np.ndarray:
+    return np.array([lab.capability for lab in model.labs])
+
+
+# --- innovation ---------------------------------------------------------------------------
+
+
+def frontier_capability(model: AccessModel) -> float:
+    """Best capability per domain, averaged over domains."""
+    return float(_caps(model).max(axis=0).mean())
+
+
+def mean_capability(model: AccessModel) -> float:
+    return float(_caps(model).mean())
+
+
+def leader_gap(model: AccessModel) -> float:
+    """Leader minus runner-up capability per domain, averaged over domains."""
+    caps = np.sort(_caps(model), axis=0)
+    return float((caps[-1] - caps[-2]).mean()) if len(caps) > 1 else 0.0
+
+
+def downstream_innovation(model: AccessModel) -> float:
+    """Mean need-weighted capability developers build with (their output)."""
+    return float(model.population.quality.mean())
+
+
+def capability(model: AccessModel) -> dict[str, float]:
+    """Each lab's capability averaged over domains (`lab`) and per domain (`lab__domain`)."""
+    out = {lab.name: float(lab.capability.mean()) for lab in model.labs}
+    for lab in model.labs:
+        for d, c in zip(model.config.domains, lab.capability, strict=True):
+            out[f"{lab.name}__{d}"] = float(c)
+    return out
+
+
+def frontier(model: AccessModel) -> dict[str, float]:
+    best = _caps(model).max(axis=0)
+    return {d: float(c) for d, c in zip(model.config.domains, best, strict=True)}
+
+
+def spillover(model: AccessModel) -> dict[str, float]:
+    """Capability gained this month by channel, summed over domains: over all labs
+    (`channel`) and per lab (`lab__channel`)."""
+    total = np.sum([lab.spillover for lab in model.labs], axis=0)
+    out = {ch: float(v) for ch, v in zip(CHANNELS, total, strict=True)}
+    for lab in model.labs:
+        for ch, v in zip(CHANNELS, lab.spillover, strict=True):
+            out[f"{lab.name}__{ch}"] = float(v)
+    return out
+
+
+# --- trust ----------------------------------------------------------------------------------
+
+
+def developer_trust(model: AccessModel) -> float:
+    return float(model.population.trust.mean())
+
+
+def trust(model: AccessModel) -> dict[str, float]:
+    means = model.population.trust.mean(axis=0)
+    return {p.name: float(t) for p, t in zip(model.providers, means, strict=True)}
+
+
+def lab_trust(model: AccessModel) -> float:
+    weights = [w for _, _, w in model.lab_trust.edges(data="weight")]
+    return float(np.mean(weights)) if weights else 1.0
+
+
+def open_weights_share(model: AccessModel) -> float:
+    return float(model.population.shares()[-1])
+
+
+def multihoming_share(model: AccessModel) -> float:
+    return float(model.population.hedging().mean())
+
+
+def open_or_multihoming_share(model: AccessModel) -> float:
+    return open_weights_share(model) + multihoming_share(model)
+
+
+# --- market ---------------------------------------------------------------------------------
+
+
+def share(model: AccessModel) -> dict[str, float]:
+    names = [p.name for p in model.providers] + [SELF_HOST]
+    return {n: float(s) for n, s in zip(names, model.population.shares(), strict=True)}
+
+
+def hhi(model: AccessModel) -> float:
+    """Herfindahl-Hirschman index of the API market (shares among API users, 0-1)."""
+    api = model.population.shares()[:-1]
+    total = api.sum()
+    return float(((api / total) ** 2).sum()) if total > 0 else 0.0
+
+
+def switching_rate(model: AccessModel) -> float:
+    return float(model.population.switched.mean())
+
+
+def lab_revenue(model: AccessModel) -> dict[str, float]:
+    return {lab.name: lab.revenue for lab in model.labs}
+
+
+def provider_revenue(model: AccessModel) -> dict[str, float]:
+    return {p.name: p.revenue for p in model.providers}
+
+
+def compute(model: AccessModel) -> dict[str, float]:
+    return {lab.name: lab.compute for lab in model.labs}
+
+
+# --- conflict -------------------------------------------------------------------------------
+
+
+def detections(model: AccessModel) -> float:
+    return float(model.tally["detection"])
+
+
+def warnings(model: AccessModel) -> float:
+    return float(model.tally["warning"])
+
+
+def throttles(model: AccessModel) -> float:
+    return float(model.tally["throttle"])
+
+
+def revocations_new(model: AccessModel) -> float:
+    return float(model.tally["revocation"])
+
+
+def revocations_active(model: AccessModel) -> float:
+    return float(
+        sum(1 for *_, s in model.access_graph.edges(data="state") if s is AccessState.REVOKED)
+    )
+
+
+def revocations_total(model: AccessModel) -> float:
+    return float(model.totals["revocation"])
+
+
+def retaliations(model: AccessModel) -> float:
+    return float(model.tally["retaliation"])
+
+
+def reinstatements(model: AccessModel) -> float:
+    return float(model.tally["reinstatement"])
+
+
+def news_reach(model: AccessModel) -> float:
+    """Developers who learned of a revocation this month, as a share of all developers."""
+    return model.population.newly_aware / model.population.n
+
+
+# --- welfare --------------------------------------------------------------------------------
+
+
+def developer_welfare(model: AccessModel) -> float:
+    """Mean deterministic utility of developers' chosen options."""
+    return float(model.population.utility.mean())
+
+
+REPORTERS: dict[str, Callable[[AccessModel], float]] = {
+    f.__name__: f
+    for f in (
+        frontier_capability,
+        mean_capability,
+        leader_gap,
+        downstream_innovation,
+        developer_trust,
+        lab_trust,
+        open_weights_share,
+        multihoming_share,
+        open_or_multihoming_share,
+        hhi,
+        switching_rate,
+        detections,
+        warnings,
+        throttles,
+        revocations_new,
+        revocations_active,
+        revocations_total,
+        retaliations,
+        reinstatements,
+        news_reach,
+        developer_welfare,
+    )
+}
+ENTITY_REPORTERS: dict[str, Callable[[AccessModel], dict[str, float]]] = {
+    "capability": capability,
+    "frontier": frontier,
+    "spillover": spillover,
+    "trust": trust,
+    "share": share,
+    "lab_revenue": lab_revenue,
+    "provider_revenue": provider_revenue,
+    "compute": compute,
+}
+
+
+def collector() -> mesa.DataCollector:
+    """A DataCollector with every reporter; entity metrics are expanded by sim.run."""
+    return mesa.DataCollector(model_reporters={**REPORTERS, **ENTITY_REPORTERS})

@@ -1,0 +1,278 @@
+"""The Mesa model: labs, API providers and developers in the order of DESIGN.md §1."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from functools import partial
+from typing import Any
+
+import mesa
+import networkx as nx
+import numpy as np
+
+from sim.agents.developer import Developer
+from sim.agents.lab import Lab
+from sim.agents.provider import AccessState, APIProvider
+from sim.config import Config, Openness
+from sim.events import schedule
+from sim.metrics import collector
+from sim.policies import RETALIATION
+
+STREAMS = ("init", "research", "monitoring", "service", "news", "choice")
+"""Independent random streams, one per phase, all spawned from the model's rng: a change
+in one phase's draws (say, news of a revocation) leaves the others' draws unchanged, so a
+run with and without an intervention share common random numbers."""
+
+
+class AccessModel(mesa.Model):  # type: ignore[misc]
+    """Frontier labs competing through API access; one step is one month."""
+
+    def __init__(self, config: Config) -> None:
+        super().__init__(rng=config.seed)
+        self.config = config
+        self.streams = dict(zip(STREAMS, self.rng.spawn(len(STREAMS)), strict=True))
+        self.event_log: list[dict[str, Any]] = []
+        self.tally: Counter[str] = Counter()
+        """Events of the current month by kind (detection, revocation, ...)."""
+        self.totals: Counter[str] = Counter()
+        self.safe_harbor = False
+
+        lab_cfgs = config.labs
+        Lab.create_agents(self, len(lab_cfgs), list(lab_cfgs), list(lab_cfgs.values()))
+        prov_cfgs = config.providers
+        APIProvider.create_agents(self, len(prov_cfgs), list(prov_cfgs), list(prov_cfgs.values()))
+        self.labs: list[Lab] = list(self.agents_by_type[Lab])
+        self.providers: list[APIProvider] = list(self.agents_by_type[APIProvider])
+        self._lab_index = {lab.name: i for i, lab in enumerate(self.labs)}
+        self._provider_index = {p.name: i for i, p in enumerate(self.providers)}
+        self.hosts = np.array(
+            [[lab.name in p.hosts for lab in self.labs] for p in self.providers], dtype=bool
+        )
+
+        self.access_graph = nx.DiGraph()
+        """Who may call which provider now: lab -> provider edges with an AccessState."""
+        for p in self.providers:
+            for lab in self.labs:
+                if lab.name != p.owner:
+                    self.access_graph.add_edge(lab.name, p.name, state=AccessState.ALLOWED)
+        rel = config.relations
+        self.lab_trust = nx.complete_graph([lab.name for lab in self.labs], nx.DiGraph)
+        """How much each lab trusts each other lab (directed, weights in [0, 1])."""
+        nx.set_edge_attributes(self.lab_trust, rel.initial_lab_trust, "weight")
+
+        from sim.population import Population
+
+        self.population = Population(
+            config.population,
+            config.domains,
+            len(self.providers),
+            len(self.labs),
+            self.streams["init"],
+        )
+        self.social_graph: nx.Graph = self.population.graph
+        Developer.create_agents(self, self.population.n, np.arange(self.population.n))
+
+        self._event_callbacks: list[partial[None]] = schedule(self, config.scenario.events)
+        self.choose_providers(initial=True)
+        self.datacollector = collector()
+        self.record()
+
+    @property
+    def month(self) -> int:
+        """The current month: during step t it is t; an event due in month t fires at time
+        t - 1/2 (see sim.events) and belongs to month t too."""
+        month: int = math.floor(float(self.time) + 0.5)
+        return month
+
+    def record(self) -> None:
+        """Phase 8: collect the month's metrics, then start the next month's tallies."""
+        self.datacollector.collect(self)
+        self.tally.clear()
+        self.population.newly_aware = 0
+
+    # --- lookups -------------------------------------------------------------------------
+
+    def lab(self, name: str) -> Lab:
+        return self.labs[self._lab_index[name]]
+
+    def provider(self, name: str) -> APIProvider:
+        return self.providers[self._provider_index[name]]
+
+    def log(
+        self,
+        kind: str,
+        actor: str | None,
+        target: str | None,
+        reason: str = "",
+        value: float | None = None,
+    ) -> None:
+        """Record an event for events.parquet and this month's tallies."""
+        self.event_log.append(
+            {
+                "step": self.month,
+                "kind": kind,
+                "actor": actor,
+                "target": target,
+                "reason": reason,
+                "value": value,
+            }
+        )
+        self.tally[kind] += 1
+        self.totals[kind] += 1
+
+    # --- the month, in the order of DESIGN.md §1 -------------------------------------------
+
+    def step(self) -> None:
+        """One month. Scheduled events (phase 1) have fired just before, on Mesa's event list."""
+        self.expire_revocations()
+        self.research()
+        self.release()
+        self.monitor_clients()
+        self.inform_developers()
+        self.choose_providers()
+        self.settle_accounts()
+        self.record()
+
+    def expire_revocations(self) -> None:
+        for p in self.providers:
+            p.expire_revocations()
+
+    def research(self) -> None:
+        """Phase 2: every lab researches against the same snapshot of capabilities."""
+        caps = np.array([lab.capability for lab in self.labs])
+        frontier = caps.max(axis=0)
+        best_open = self.best_open_model()
+        shocks = self.streams["research"].standard_normal(caps.shape)
+        for p in self.providers:
+            p.volume = {}
+        new = []
+        for lab, shock in zip(self.labs, shocks, strict=True):
+            reachable = self.routes(lab)
+            if lab.uses_rival_apis:
+                for _, _, provider in reachable:
+                    provider.volume[lab.name] = provider.volume.get(lab.name, 0.0) + lab.intensity
+            new.append(lab.research(shock, frontier, best_open, [(r, f) for r, f, _ in reachable]))
+        for lab, cap in zip(self.labs, new, strict=True):
+            lab.capability = cap
+
+    def routes(self, lab: Lab) -> list[tuple[Lab, float, APIProvider]]:
+        """Each rival model `lab` can call now, with the spillover share it keeps and the
+        provider it goes through (the first in config order with the least restriction)."""
+        throttle = self.config.policy.throttle_factor
+        keep = {AccessState.ALLOWED: 1.0, AccessState.THROTTLED: throttle}
+        out = []
+        for rival in self.labs:
+            if rival is lab or rival.served is None:
+                continue
+            best: tuple[float, APIProvider] | None = None
+            for p in self.providers:
+                if rival.name in p.hosts and p.owner != lab.name:
+                    share = keep.get(p.state_of(lab.name), 0.0)
+                    if share > 0 and (best is None or share > best[0]):
+                        best = (share, p)
+            if best is not None:
+                out.append((rival, best[0], best[1]))
+        return out
+
+    def best_open_model(self) -> np.ndarray:
+        """Capability per domain of the best open-weights model anyone may run."""
+        legacy = np.full(len(self.config.domains), self.config.market.legacy_open_quality)
+        open_caps = [lab.capability for lab in self.labs if lab.openness is Openness.OPEN_WEIGHTS]
+        return np.max([legacy, *open_caps], axis=0)
+
+    def release(self) -> None:
+        """Phase 3: providers now serve their hosted labs' current models."""
+        for lab in self.labs:
+            lab.release()
+
+    def monitor_clients(self) -> None:
+        """Phase 4: detection, then each provider's policy decides."""
+        draws = self.streams["monitoring"].random((len(self.providers), len(self.labs)))
+        for p, row in zip(self.providers, draws, strict=True):
+            p.monitor_clients({lab.name: u for lab, u in zip(self.labs, row, strict=True)})
+
+    def is_provoked(self, provider: APIProvider, client: Lab) -> bool:
+        """Does an API owned by `client` currently revoke `provider`'s own lab?"""
+        owner = provider.owner
+        return owner is not None and any(
+            q.owner == client.name and q.state_of(owner) is AccessState.REVOKED
+            for q in self.providers
+        )
+
+    def on_revocation(self, provider: APIProvider, lab: Lab, reason: str) -> None:
+        """A revocation is public: lab trust falls and the news starts to spread."""
+        if reason == RETALIATION:
+            self.log("retaliation", provider.name, lab.name, reason)
+        rel = self.config.relations
+        if provider.owner is not None:
+            for other in self.labs:
+                if other.name == provider.owner:
+                    continue
+                hit = rel.revocation_hit if other is lab else rel.witness_hit
+                self.lab_trust.edges[other.name, provider.owner]["weight"] *= 1.0 - hit
+        pop = self.population
+        pi = self._provider_index[provider.name]
+        owner = None if provider.owner is None else self._lab_index[provider.owner]
+        pop.announce(
+            pi, self._lab_index[lab.name], owner, self.month, pop.choice == pi, self.streams["news"]
+        )
+
+    def inform_developers(self) -> None:
+        """Phase 5: news spreads; trust learns from service and recovers; labs' trust too."""
+        self.population.spread_news(self.month, self.streams["news"])
+        reliability = np.array([p.reliability for p in self.providers])
+        outage = self.streams["service"].random(len(self.providers)) >= reliability
+        self.population.learn_reliability(outage)
+        rel = self.config.relations
+        for _, _, data in self.lab_trust.edges(data=True):
+            data["weight"] += rel.recovery * (rel.initial_lab_trust - data["weight"])
+
+    def option_quality(self) -> tuple[np.ndarray, np.ndarray]:
+        """Need-weighted quality of every option per developer, and which lab serves it."""
+        pop = self.population
+        served = np.array([lab.served_or_zero for lab in self.labs])
+        per_lab = pop.needs @ served.T
+        masked = np.where(self.hosts[None, :, :], per_lab[:, None, :], -np.inf)
+        best_lab = masked.argmax(axis=2)
+        quality = np.empty((pop.n, len(self.providers) + 1))
+        quality[:, :-1] = np.take_along_axis(masked, best_lab[:, :, None], axis=2)[:, :, 0]
+        quality[:, -1] = self.config.market.selfhost_discount * (pop.needs @ self.best_open_model())
+        return quality, best_lab
+
+    def option_prices(self) -> np.ndarray:
+        return np.array([p.price for p in self.providers] + [self.config.market.selfhost_cost])
+
+    def choose_providers(self, *, initial: bool = False) -> None:
+        """Phase 6: revising developers pick an option by multinomial logit."""
+        pop = self.population
+        quality, best_lab = self.option_quality()
+        utility = pop.utilities(quality, self.option_prices())
+        rng = self.streams["choice"]
+        gumbel = rng.gumbel(size=utility.shape)
+        revise = rng.random(pop.n) < self.config.population.revision_rate
+        pop.choose(utility, gumbel, revise, initial=initial)
+        rows = np.arange(pop.n)
+        pop.quality = quality[rows, pop.choice]
+        on_api = pop.choice < len(self.providers)
+        pop.model_lab = np.where(
+            on_api, best_lab[rows, np.minimum(pop.choice, len(self.providers) - 1)], -1
+        )
+
+    def settle_accounts(self) -> None:
+        """Phase 7: developers' spend -> provider revenue -> lab revenue -> next compute."""
+        pop, market = self.population, self.config.market
+        counts = np.bincount(pop.choice, minlength=len(self.providers) + 1)
+        spend = counts * self.option_prices()
+        total = spend.sum()
+        lab_revenue = np.zeros(len(self.labs))
+        for i, p in enumerate(self.providers):
+            p.revenue = market.market_value * spend[i] / total if total > 0 else 0.0
+            if p.owner is not None:
+                lab_revenue[self._lab_index[p.owner]] += p.revenue
+            elif counts[i] > 0:
+                users = pop.model_lab[pop.choice == i]
+                split = np.bincount(users, minlength=len(self.labs)) / counts[i]
+                lab_revenue += (1.0 - market.marketplace_fee) * p.revenue * split
+        for lab, revenue in zip(self.labs, lab_revenue, strict=True):
+            lab.invest(float(revenue))

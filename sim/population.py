@@ -1,0 +1,193 @@
+"""Developers' state as numpy columns, and their decisions computed in batch.
+
+A loop of Python method calls over Mesa agents is 30-70x slower than the same
+update in numpy (DESIGN.md §4), so the Developer agents (sim.agents.developer)
+are thin views on these columns. ``benchmarks/bench_developer_step.py`` keeps a
+per-agent reference of :meth:`Population.choose` and checks both agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+
+from sim.config import PopulationConfig
+
+QUALITY_FLOOR = 1e-6
+"""Quality below which an option is worthless (a provider serving only closed models)."""
+
+
+@dataclass
+class NewsItem:
+    """A public revocation spreading over the social graph."""
+
+    provider: int
+    revoked_lab: int
+    owner: int | None
+    """Lab owning the revoking provider (None for a marketplace)."""
+    started: int
+    aware: np.ndarray
+
+
+class Population:
+    """All developers: needs, price sensitivity, trust, current choice and awareness."""
+
+    def __init__(
+        self,
+        cfg: PopulationConfig,
+        domains: tuple[str, ...],
+        n_providers: int,
+        n_labs: int,
+        rng: np.random.Generator,
+    ) -> None:
+        n = cfg.n_developers
+        self.cfg = cfg
+        self.n = n
+        self.n_providers = n_providers
+        alpha = np.array([cfg.needs[d] for d in domains])
+        self.needs = rng.dirichlet(alpha, size=n)
+        self.price_sensitivity = cfg.price_sensitivity * rng.lognormal(
+            -(cfg.price_sensitivity_spread**2) / 2, cfg.price_sensitivity_spread, size=n
+        )
+        a = cfg.initial_trust * cfg.trust_concentration
+        b = (1.0 - cfg.initial_trust) * cfg.trust_concentration
+        self.trust = rng.beta(a, b, size=(n, n_providers))
+        competes = rng.random(n) < cfg.competes_share
+        self.competes_with = np.where(competes, rng.integers(0, n_labs, size=n), -1)
+        self.choice = np.zeros(n, dtype=np.int64)
+        """Chosen option: a provider index, or n_providers for self-hosting."""
+        self.switched = np.zeros(n, dtype=bool)
+        self.utility = np.zeros(n)
+        self.quality = np.zeros(n)
+        self.model_lab = np.full(n, -1, dtype=np.int64)
+        """Lab whose model each developer currently uses (-1: none); kept by the model."""
+        self.news: list[NewsItem] = []
+        self.newly_aware = 0
+        self.graph = nx.watts_strogatz_graph(
+            n, cfg.social_degree, cfg.social_rewiring, seed=int(rng.integers(2**32))
+        )
+        self.adjacency = nx.to_scipy_sparse_array(self.graph, format="csr", dtype=np.float32)
+
+    # --- choice ------------------------------------------------------------------------------
+
+    @property
+    def self_host(self) -> int:
+        return self.n_providers
+
+    def utilities(
+        self, quality: np.ndarray, prices: np.ndarray, trust_selfhost: float = 1.0
+    ) -> np.ndarray:
+        """Deterministic utility of every option (providers, then self-hosting), no switching.
+
+        `quality` is (n, options) need-weighted capability, valued in logs so that a model
+        10% better is worth the same whatever the level of the frontier; `prices` is per
+        option. A self-hosted model cannot be revoked, so its trust term is full.
+        """
+        c = self.cfg
+        trust = np.empty_like(quality)
+        trust[:, : self.n_providers] = self.trust
+        trust[:, self.n_providers] = trust_selfhost
+        utility: np.ndarray = (
+            c.quality_weight * np.log(np.maximum(quality, QUALITY_FLOOR))
+            - self.price_sensitivity[:, None] * prices[None, :]
+            + c.trust_weight * trust
+        )
+        return utility
+
+    def choose(
+        self, utility: np.ndarray, gumbel: np.ndarray, revise: np.ndarray, *, initial: bool = False
+    ) -> None:
+        """Multinomial-logit choice (Gumbel-max) for developers who revise this month.
+
+        Staying costs nothing; moving costs `switching_cost`. `initial` is the first choice,
+        made by everyone with no switching cost.
+        """
+        c = self.cfg
+        options = np.arange(utility.shape[1])
+        cost = 0.0 if initial else c.switching_cost
+        noisy = (
+            utility - cost * (options[None, :] != self.choice[:, None]) + c.choice_noise * gumbel
+        )
+        pick = noisy.argmax(axis=1)
+        revising = np.ones(self.n, dtype=bool) if initial else revise
+        new_choice = np.where(revising, pick, self.choice)
+        self.switched = new_choice != self.choice
+        self.choice = new_choice
+        rows = np.arange(self.n)
+        self.utility = utility[rows, self.choice]
+
+    # --- news and trust ----------------------------------------------------------------------
+
+    def announce(
+        self,
+        provider: int,
+        revoked_lab: int,
+        owner: int | None,
+        step: int,
+        clients_of: np.ndarray,
+        rng: np.random.Generator,
+    ) -> None:
+        """A revocation becomes news: the provider's clients and a random few hear directly."""
+        seed = (rng.random(self.n) < self.cfg.news_seed) | clients_of
+        item = NewsItem(provider, revoked_lab, owner, step, np.zeros(self.n, dtype=bool))
+        self.news.append(item)
+        self._hear(item, seed)
+
+    def spread_news(self, step: int, rng: np.random.Generator) -> None:
+        """Each aware neighbour passes the news on with probability `news_transmission`."""
+        for item in self.news:
+            if item.started == step or step - item.started >= self.cfg.news_horizon:
+                continue
+            aware_neighbours = self.adjacency @ item.aware.astype(np.float32)
+            p_hear = 1.0 - (1.0 - self.cfg.news_transmission) ** aware_neighbours
+            self._hear(item, rng.random(self.n) < p_hear)
+
+    def _hear(self, item: NewsItem, hears: np.ndarray) -> None:
+        """Trust shock for developers who learn of `item` now (once per item)."""
+        c = self.cfg
+        new = hears & ~item.aware
+        item.aware |= new
+        self.newly_aware += int(new.sum())
+        if not new.any():
+            return
+        exposure = (
+            1.0
+            + c.exposure_multiplier
+            * ((item.owner is not None) * (self.competes_with == item.owner))
+            + c.exposure_multiplier * self.built_on(item.revoked_lab)
+        )
+        shock = np.minimum(c.revocation_shock * exposure, 1.0)
+        self.trust[new, item.provider] *= 1.0 - shock[new]
+        others = np.arange(self.n_providers) != item.provider
+        self.trust[np.ix_(new, others)] *= 1.0 - c.bystander_shock
+
+    def built_on(self, lab: int) -> np.ndarray:
+        """Developers whose current option serves them `lab`'s model."""
+        return np.asarray(self.model_lab == lab)
+
+    def learn_reliability(self, outage: np.ndarray) -> None:
+        """Trust in the provider used moves toward this month's observed service; trust in
+        the others recovers slowly toward its starting mean."""
+        c = self.cfg
+        on_api = self.choice < self.n_providers
+        rows = np.nonzero(on_api)[0]
+        used = self.choice[rows]
+        unused = np.ones_like(self.trust, dtype=bool)
+        unused[rows, used] = False
+        self.trust[unused] += c.trust_recovery * (c.initial_trust - self.trust[unused])
+        observed = 1.0 - outage[used].astype(float)
+        self.trust[rows, used] += c.trust_learning * (observed - self.trust[rows, used])
+
+    # --- summaries ---------------------------------------------------------------------------
+
+    def shares(self) -> np.ndarray:
+        """Share of developers on each option (providers, then self-hosting)."""
+        return np.bincount(self.choice, minlength=self.n_providers + 1) / self.n
+
+    def hedging(self) -> np.ndarray:
+        """API users who keep a fallback because they distrust their provider."""
+        on_api = self.choice < self.n_providers
+        trust_used = self.trust[np.arange(self.n), np.minimum(self.choice, self.n_providers - 1)]
+        return on_api & (trust_used < self.cfg.hedge_threshold)

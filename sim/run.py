@@ -1,0 +1,172 @@
+"""Run one simulation and write its results. No Hydra here: the entry point is experiments/."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from sim.config import Config
+from sim.metrics import ENTITY_REPORTERS
+from sim.model import AccessModel
+
+OUTPUT_FILES = ("timeseries.parquet", "events.parquet", "config.yaml")
+EVENT_COLUMNS = {
+    "step": "int64",
+    "kind": "str",
+    "actor": "str",
+    "target": "str",
+    "reason": "str",
+    "value": "float64",
+}
+
+
+class RunDirectoryError(FileExistsError):
+    """The output directory already holds a run; results are never overwritten silently."""
+
+
+@dataclass(frozen=True)
+class Result:
+    """A finished run: tidy per-step metrics, the event log and the resolved config."""
+
+    config: Config
+    timeseries: pd.DataFrame
+    events: pd.DataFrame
+    path: Path | None = None
+
+    def long(self) -> pd.DataFrame:
+        """The time series in long form: step, metric, entity, value."""
+        return to_long(self.timeseries)
+
+
+def as_config(config: Config | Mapping[str, Any]) -> Config:
+    return config if isinstance(config, Config) else Config.from_dict(config)
+
+
+def simulate(
+    config: Config | Mapping[str, Any], progress: Callable[[int, int], None] | None = None
+) -> AccessModel:
+    """Build the model and run it for `config.steps` months."""
+    model = AccessModel(as_config(config))
+    for _ in range(model.config.steps):
+        model.step()
+        if progress is not None:
+            progress(model.steps, model.config.steps)
+    return model
+
+
+def run(
+    config: Config | Mapping[str, Any],
+    out_dir: str | os.PathLike[str] | None = None,
+    *,
+    figures: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+) -> Result:
+    """Run one simulation; with `out_dir`, write Parquet files, config.yaml and figures.
+
+    Raises ConfigError for an invalid config and RunDirectoryError when `out_dir` already
+    holds a run (checked before anything is computed).
+    """
+    config = as_config(config)
+    if out_dir is not None:
+        check_free(Path(out_dir))
+    model = simulate(config, progress)
+    result = Result(config, timeseries_frame(model), events_frame(model))
+    if out_dir is None:
+        return result
+    return write(result, Path(out_dir), figures=figures)
+
+
+def timeseries_frame(model: AccessModel) -> pd.DataFrame:
+    """One row per month (0 = initial state); entity metrics expanded to `metric__entity`."""
+    raw = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+    columns: dict[str, Any] = {
+        "step": range(len(raw)),
+        "seed": model.config.seed,
+        "scenario": model.config.scenario.name,
+    }
+    for name in raw.columns:
+        if name in ENTITY_REPORTERS:
+            expanded = pd.DataFrame(raw[name].tolist())
+            for key in expanded.columns:
+                columns[f"{name}__{key}"] = expanded[key].to_numpy(dtype=float)
+        else:
+            columns[name] = raw[name].to_numpy(dtype=float)
+    growth = pd.Series(columns["mean_capability"]).pct_change().fillna(0.0)
+    columns["capability_growth"] = growth.to_numpy()
+    return pd.DataFrame(columns)
+
+
+def events_frame(model: AccessModel) -> pd.DataFrame:
+    """Every detection, warning, throttle, revocation, reinstatement, launch, release,
+    policy change and regulation, with step, actor, target, reason and value."""
+    frame = pd.DataFrame(model.event_log, columns=list(EVENT_COLUMNS))
+    return frame.astype(EVENT_COLUMNS)
+
+
+def to_long(timeseries: pd.DataFrame) -> pd.DataFrame:
+    """Melt `metric__entity` columns into (step, seed, scenario, metric, entity, value)."""
+    ids = ["step", "seed", "scenario"]
+    long = timeseries.melt(id_vars=ids, var_name="column", value_name="value")
+    parts = long["column"].str.split("__", n=1, expand=True)
+    long["metric"] = parts[0]
+    long["entity"] = parts[1] if parts.shape[1] > 1 else None
+    return long.drop(columns="column")[[*ids, "metric", "entity", "value"]]
+
+
+def check_free(out_dir: Path) -> None:
+    taken = [name for name in OUTPUT_FILES if (out_dir / name).exists()]
+    if taken:
+        raise RunDirectoryError(
+            f"{out_dir} already holds a run ({', '.join(taken)}); choose another directory "
+            "or remove it yourself - results are never overwritten"
+        )
+
+
+@contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """Write to a temporary file beside `path`, then rename it into place."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def write(result: Result, out_dir: Path, *, figures: bool = True) -> Result:
+    """Write the run's files into `out_dir` (which must not already hold a run)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    check_free(out_dir)
+    with atomic_path(out_dir / "timeseries.parquet") as tmp:
+        result.timeseries.to_parquet(tmp, index=False)
+    with atomic_path(out_dir / "events.parquet") as tmp:
+        result.events.to_parquet(tmp, index=False)
+    with atomic_path(out_dir / "config.yaml") as tmp:
+        tmp.write_text(yaml.safe_dump(result.config.to_dict(), sort_keys=False))
+    if figures:
+        from sim.plots import run_figures
+
+        run_figures(result.timeseries, result.events, out_dir / "figures")
+    return Result(result.config, result.timeseries, result.events, out_dir)
+
+
+def load(run_dir: str | os.PathLike[str]) -> Result:
+    """Read a run directory written by :func:`run`."""
+    path = Path(run_dir)
+    config = Config.from_dict(yaml.safe_load((path / "config.yaml").read_text()))
+    return Result(
+        config,
+        pd.read_parquet(path / "timeseries.parquet"),
+        pd.read_parquet(path / "events.parquet"),
+        path,
+    )
