@@ -24,39 +24,42 @@ class ConfigError(ValueError):
 
 
 class Openness(Enum):
-    """How a lab releases its models."""
+    """How a lab releases its models.
 
-    CLOSED = "closed"
-    API = "api"
-    OPEN_WEIGHTS = "open_weights"
+    Config enums name their members by their values, so YAML files, the command line
+    and Python all use the same words."""
+
+    closed = "closed"
+    api = "api"
+    open_weights = "open_weights"
 
 
 class Benchmarking(Enum):
     """How a lab learns from rivals' models (DESIGN.md §1, research phase)."""
 
-    NONE = "none"
-    PUBLIC_ONLY = "public_only"
-    RIVAL_API = "rival_api"
-    DISTILL = "distill"
+    none = "none"
+    public_only = "public_only"
+    rival_api = "rival_api"
+    distill = "distill"
 
 
 class EventKind(Enum):
     """Scheduled scenario events (sim.events)."""
 
-    REVOKE_ACCESS = "revoke_access"
-    LAUNCH = "launch"
-    RELEASE_OPEN_WEIGHTS = "release_open_weights"
-    POLICY_CHANGE = "policy_change"
-    REGULATION = "regulation"
+    revoke_access = "revoke_access"
+    launch = "launch"
+    release_open_weights = "release_open_weights"
+    policy_change = "policy_change"
+    regulation = "regulation"
 
 
 class Regime(Enum):
     """Regulatory regimes a `Regulation` event can impose."""
 
-    SAFE_HARBOR = "safe_harbor"
+    safe_harbor = "safe_harbor"
     """Evaluation through rivals' APIs becomes protected: revocations for it are lifted and
     from then on only distillation may be punished."""
-    REINSTATE = "reinstate"
+    reinstate = "reinstate"
     """A court orders every active revocation lifted (policies may act again afterwards)."""
 
 
@@ -104,12 +107,12 @@ class LabConfig:
         1.0, doc="Own R&D budget per month before revenue.", unit="compute units/month", low=0.0
     )
     openness: Openness = param(
-        Openness.API,
+        Openness.api,
         doc="closed: internal only; api: sold through providers; "
         "open_weights: weights released, so anyone may self-host or learn from them.",
     )
     benchmarking: Benchmarking = param(
-        Benchmarking.PUBLIC_ONLY, doc="How the lab learns from rivals' models."
+        Benchmarking.public_only, doc="How the lab learns from rivals' models."
     )
     intensity: float = param(
         0.0,
@@ -477,7 +480,7 @@ class RelationsConfig:
 class EventConfig:
     """One scheduled event; which fields apply depends on `kind` (see sim.events)."""
 
-    kind: EventKind = param(EventKind.REVOKE_ACCESS, doc="Event type.")
+    kind: EventKind = param(EventKind.revoke_access, doc="Event type.")
     at: int = param(
         1, doc="Month in which the event fires, before that month's research.", unit="month", low=1
     )
@@ -510,34 +513,34 @@ def _default_labs() -> dict[str, LabConfig]:
             label="Incumbent coding leader",
             capability={"coding": 1.25, "reasoning": 1.05, "general": 1.0},
             compute=1.5,
-            benchmarking=Benchmarking.RIVAL_API,
+            benchmarking=Benchmarking.rival_api,
             intensity=0.2,
         ),
         "rival": LabConfig(
             label="Rival preparing a launch",
             capability={"coding": 1.0, "reasoning": 1.05, "general": 1.1},
             compute=1.2,
-            benchmarking=Benchmarking.RIVAL_API,
+            benchmarking=Benchmarking.rival_api,
             intensity=0.8,
         ),
         "platform": LabConfig(
             label="Broad platform lab",
             capability={"coding": 0.95, "reasoning": 1.0, "general": 1.05},
             compute=1.0,
-            benchmarking=Benchmarking.RIVAL_API,
+            benchmarking=Benchmarking.rival_api,
             intensity=0.3,
         ),
         "open": LabConfig(
             label="Open-weights lab",
             capability=dict.fromkeys(DOMAINS, 0.9),
             compute=1.0,
-            openness=Openness.OPEN_WEIGHTS,
+            openness=Openness.open_weights,
         ),
         "challenger": LabConfig(
             label="Challenger",
             capability=dict.fromkeys(DOMAINS, 0.8),
             compute=0.5,
-            benchmarking=Benchmarking.DISTILL,
+            benchmarking=Benchmarking.distill,
             intensity=0.3,
             eval_investment=0.1,
         ),
@@ -748,11 +751,11 @@ def _check_events(config: Config) -> None:
     from sim.policies import POLICIES
 
     needs: dict[EventKind, tuple[str, ...]] = {
-        EventKind.REVOKE_ACCESS: ("provider", "lab"),
-        EventKind.LAUNCH: ("lab",),
-        EventKind.RELEASE_OPEN_WEIGHTS: ("lab",),
-        EventKind.POLICY_CHANGE: ("provider", "policy"),
-        EventKind.REGULATION: ("regime",),
+        EventKind.revoke_access: ("provider", "lab"),
+        EventKind.launch: ("lab",),
+        EventKind.release_open_weights: ("lab",),
+        EventKind.policy_change: ("provider", "policy"),
+        EventKind.regulation: ("regime",),
     }
     for i, ev in enumerate(config.scenario.events):
         where = f"scenario.events[{i}]"

@@ -37,7 +37,7 @@ class ScenarioEvent:
 class RevokeAccess(ScenarioEvent):
     """A provider cuts a client lab off, whatever its policy says."""
 
-    kind = EventKind.REVOKE_ACCESS
+    kind = EventKind.revoke_access
     provider: str
     lab: str
     duration: int | None = None
@@ -58,7 +58,7 @@ class RevokeAccess(ScenarioEvent):
 class Launch(ScenarioEvent):
     """A lab launches a new model: a relative capability jump in every domain."""
 
-    kind = EventKind.LAUNCH
+    kind = EventKind.launch
     lab: str
     capability_jump: float
 
@@ -76,7 +76,7 @@ class Launch(ScenarioEvent):
 class ReleaseOpenWeights(ScenarioEvent):
     """A lab releases its weights: anyone may now self-host or learn from its model."""
 
-    kind = EventKind.RELEASE_OPEN_WEIGHTS
+    kind = EventKind.release_open_weights
     lab: str
 
     @classmethod
@@ -93,7 +93,7 @@ class ReleaseOpenWeights(ScenarioEvent):
 class PolicyChange(ScenarioEvent):
     """A provider adopts another access policy."""
 
-    kind = EventKind.POLICY_CHANGE
+    kind = EventKind.policy_change
     provider: str
     policy: str
 
@@ -112,7 +112,7 @@ class PolicyChange(ScenarioEvent):
 class Regulation(ScenarioEvent):
     """A regulator imposes a regime on every provider (see :class:`Regime`)."""
 
-    kind = EventKind.REGULATION
+    kind = EventKind.regulation
     regime: Regime
 
     @classmethod
@@ -122,13 +122,13 @@ class Regulation(ScenarioEvent):
 
     def fire(self, model: AccessModel) -> None:
         model.log("regulation", None, None, self.regime.value)
-        if self.regime is Regime.SAFE_HARBOR:
+        if self.regime is Regime.safe_harbor:
             model.safe_harbor = True
         for provider in model.providers:
             for lab in model.labs:
                 if lab.name == provider.owner:
                     continue
-                if self.regime is Regime.SAFE_HARBOR and lab.benchmarking is Benchmarking.DISTILL:
+                if self.regime is Regime.safe_harbor and lab.benchmarking is Benchmarking.distill:
                     continue
                 if provider.state_of(lab.name) is not AccessState.ALLOWED:
                     provider.reinstate(lab, f"regulation: {self.regime.value}")

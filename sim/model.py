@@ -178,7 +178,7 @@ class AccessModel(mesa.Model):  # type: ignore[misc]
     def best_open_model(self) -> np.ndarray:
         """Capability per domain of the best open-weights model anyone may run."""
         legacy = np.full(len(self.config.domains), self.config.market.legacy_open_quality)
-        open_caps = [lab.capability for lab in self.labs if lab.openness is Openness.OPEN_WEIGHTS]
+        open_caps = [lab.capability for lab in self.labs if lab.openness is Openness.open_weights]
         return np.max([legacy, *open_caps], axis=0)
 
     def release(self) -> None:

@@ -26,13 +26,11 @@ def entities(frame: pd.DataFrame, metric: str) -> list[str]:
     ]
 
 
-def _mark_revocations(ax: Axes, events: pd.DataFrame) -> None:
+def _mark_revocations(ax: Axes, events: pd.DataFrame, max_labels: int = 6) -> None:
+    """A dashed line at each month with a revocation, labelled with who revoked whom."""
     revs = events[events["kind"] == "revocation"]
     for i, step in enumerate(sorted(revs["step"].unique())):
         group = revs[revs["step"] == step]
-        label = "; ".join(
-            f"{a} revokes {t}" for a, t in zip(group["actor"], group["target"], strict=True)
-        )
         ax.axvline(
             int(step),
             color="grey",
@@ -40,16 +38,22 @@ def _mark_revocations(ax: Axes, events: pd.DataFrame) -> None:
             linewidth=1,
             label="revocation" if i == 0 else None,
         )
-        if i < 6:
-            ax.annotate(
-                label,
-                (step, 1.0),
-                xycoords=("data", "axes fraction"),
-                xytext=(3, -12 - 11 * i),
-                textcoords="offset points",
-                fontsize=7,
-                color="dimgrey",
-            )
+        if i >= max_labels:
+            continue
+        label = (
+            f"{group['actor'].iloc[0]} revokes {group['target'].iloc[0]}"
+            if len(group) == 1
+            else f"{len(group)} revocations"
+        )
+        ax.annotate(
+            label,
+            (int(step), 1.0),
+            xycoords=("data", "axes fraction"),
+            xytext=(3, -12 - 11 * i),
+            textcoords="offset points",
+            fontsize=7,
+            color="dimgrey",
+        )
 
 
 def _line_figure(

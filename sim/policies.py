@@ -169,7 +169,7 @@ class SafeHarbor(AccessPolicy):
     needs_detection = True
 
     def decide(self, view: ClientView) -> Decision:
-        if view.detected and view.mode is Benchmarking.DISTILL and not view.revoked:
+        if view.detected and view.mode is Benchmarking.distill and not view.revoked:
             return Decision(Action.REVOKE, "distillation detected", self.params.revoke_duration)
         return ALLOW
 

@@ -26,7 +26,7 @@ class Lab(mesa.Agent):  # type: ignore[misc]
         self.name = name
         self.label = cfg.label or name
         self.capability = np.array([cfg.capability[d] for d in model.config.domains], dtype=float)
-        self.served = self.capability.copy() if cfg.openness is not Openness.CLOSED else None
+        self.served = self.capability.copy() if cfg.openness is not Openness.closed else None
         self.base_compute = cfg.compute
         self.compute = cfg.compute
         self.openness = cfg.openness
@@ -41,7 +41,7 @@ class Lab(mesa.Agent):  # type: ignore[misc]
 
     @property
     def uses_rival_apis(self) -> bool:
-        return self.benchmarking in (Benchmarking.RIVAL_API, Benchmarking.DISTILL)
+        return self.benchmarking in (Benchmarking.rival_api, Benchmarking.distill)
 
     def research(
         self,
@@ -68,11 +68,11 @@ class Lab(mesa.Agent):  # type: ignore[misc]
             for rival, factor in reachable:
                 api += factor * self.intensity * np.maximum(rival.served_or_zero - c, 0.0)
         gains = np.zeros((len(CHANNELS), c.size))
-        if self.benchmarking is Benchmarking.DISTILL:
+        if self.benchmarking is Benchmarking.distill:
             gains[1] = r.spill_distill * api
         else:
             gains[0] = r.spill_rival_api * api
-        if self.benchmarking is not Benchmarking.NONE:
+        if self.benchmarking is not Benchmarking.none:
             gains[2] = r.spill_public * gap_frontier
         gains[3] = r.spill_eval * self.eval_investment * gap_frontier
         gains[4] = r.spill_open * np.maximum(best_open - c, 0.0)
@@ -91,14 +91,14 @@ class Lab(mesa.Agent):  # type: ignore[misc]
 
     def release(self) -> None:
         """Providers now serve the lab's current capability (closed labs serve nothing)."""
-        self.served = None if self.openness is Openness.CLOSED else self.capability.copy()
+        self.served = None if self.openness is Openness.closed else self.capability.copy()
 
     def launch(self, jump: float) -> None:
         """A model launch: capability rises by `jump` (relative) in every domain."""
         self.capability = self.capability * (1.0 + jump)
 
     def release_weights(self) -> None:
-        self.openness = Openness.OPEN_WEIGHTS
+        self.openness = Openness.open_weights
 
     def invest(self, revenue: float) -> None:
         """Book this month's revenue and set next month's compute."""

@@ -108,7 +108,7 @@ class APIProvider(mesa.Agent):  # type: ignore[misc]
         action = decision.action
         state = self.state_of(lab.name)
         restricts = action in (Action.THROTTLE, Action.REVOKE)
-        if restricts and self.model.safe_harbor and lab.benchmarking is not Benchmarking.DISTILL:
+        if restricts and self.model.safe_harbor and lab.benchmarking is not Benchmarking.distill:
             self.model.log("warning", self.name, lab.name, "safe harbour: evaluation protected")
             return
         if action is Action.WARN:

@@ -1,0 +1,1 @@
+"""Hydra entry points: thin wrappers that compose a config and call `sim`."""
