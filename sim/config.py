@@ -4,13 +4,14 @@ Every model parameter is a field here, documented once through :func:`param`
 (description, unit, valid range). :func:`validate` checks every range and every
 cross-reference and raises :class:`ConfigError` naming the field, the value
 and what is allowed. ``docs/ODD.md`` renders the same metadata as its
-parameter table (``python -m sim.config`` prints it).
+parameter table (``docs/regenerate_parameters.py`` writes it there).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
+import typing
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
@@ -23,7 +24,17 @@ class ConfigError(ValueError):
     """A configuration value is out of range, of the wrong type or names nothing."""
 
 
-class Openness(Enum):
+class ConfigEnum(Enum):
+    """An enum read from config files: an unknown word is refused with the known ones."""
+
+    @classmethod
+    def _missing_(cls, value: object) -> None:
+        raise ValueError(
+            f"{value!r} is not a valid {cls.__name__}; expected one of {[m.value for m in cls]}"
+        )
+
+
+class Openness(ConfigEnum):
     """How a lab releases its models.
 
     Config enums name their members by their values, so YAML files, the command line
@@ -34,7 +45,7 @@ class Openness(Enum):
     open_weights = "open_weights"
 
 
-class Benchmarking(Enum):
+class Benchmarking(ConfigEnum):
     """How a lab learns from rivals' models (DESIGN.md §1, research phase)."""
 
     none = "none"
@@ -43,7 +54,7 @@ class Benchmarking(Enum):
     distill = "distill"
 
 
-class EventKind(Enum):
+class EventKind(ConfigEnum):
     """Scheduled scenario events (sim.events)."""
 
     revoke_access = "revoke_access"
@@ -53,7 +64,7 @@ class EventKind(Enum):
     regulation = "regulation"
 
 
-class Regime(Enum):
+class Regime(ConfigEnum):
     """Regulatory regimes a `Regulation` event can impose."""
 
     safe_harbor = "safe_harbor"
@@ -73,10 +84,12 @@ def param(
     low_open: bool = False,
     high_open: bool = False,
     factory: Any = dataclasses.MISSING,
+    why: str = "illustrative calibration (ODD §1)",
 ) -> Any:
-    """A config field with its description, unit and valid range in one place."""
+    """A config field with its description, unit, valid range and rationale in one place."""
     meta = {
         "doc": doc,
+        "why": why,
         "unit": unit,
         "low": low,
         "high": high,
@@ -190,6 +203,7 @@ class PolicyConfig:
     forgive_after: int = param(
         6,
         doc="graduated: quiet months after which a client's offences are forgiven.",
+        why="graduated sanctions with forgiveness (Ostrom 1990)",
         unit="months",
         low=1,
     )
@@ -209,11 +223,17 @@ class ResearchConfig:
     growth_rate: float = param(
         0.01,
         doc="Own-R&D capability growth per month at one compute unit.",
+        why="frontier capability roughly doubles over five years on the defaults",
         unit="1/month",
         low=0.0,
     )
     compute_exponent: float = param(
-        0.5, doc="Returns to compute (diminishing below 1).", low=0.0, high=1.0, low_open=True
+        0.5,
+        doc="Returns to compute (diminishing below 1).",
+        why="power-law returns to compute (Kaplan et al. 2020)",
+        low=0.0,
+        high=1.0,
+        low_open=True,
     )
     noise: float = param(
         0.3,
@@ -232,6 +252,7 @@ class ResearchConfig:
     spill_distill: float = param(
         0.12,
         doc="Same as spill_rival_api, for distillation from the rival's outputs.",
+        why="distillation extracts more training signal than evaluation (DESIGN.md §1)",
         unit="1/month",
         low=0.0,
         high=1.0,
@@ -296,6 +317,7 @@ class PopulationConfig:
     choice_noise: float = param(
         0.5,
         doc="Scale of the Gumbel taste shock of the multinomial logit.",
+        why="multinomial logit choice (McFadden 1974)",
         unit="utility",
         low=0.0,
         low_open=True,
@@ -303,6 +325,7 @@ class PopulationConfig:
     revision_rate: float = param(
         0.25,
         doc="Probability a developer reconsiders its provider in a month.",
+        why="developers re-evaluate their stack about quarterly",
         unit="1/month",
         low=0.0,
         high=1.0,
@@ -370,6 +393,7 @@ class PopulationConfig:
     social_rewiring: float = param(
         0.1,
         doc="Watts-Strogatz rewiring probability of the social graph.",
+        why="small-world social networks (Watts & Strogatz 1998)",
         unit="probability",
         low=0.0,
         high=1.0,
@@ -590,22 +614,15 @@ class Config:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Config:
         """Build a validated config from plain data (YAML, Hydra, JSON); unknown keys fail."""
-        try:
-            return dacite.from_dict(
-                cls, dict(data), config=dacite.Config(strict=True, cast=[Enum, tuple])
-            )
-        except dacite.UnexpectedDataError as err:
-            raise ConfigError(f"unknown field(s) {sorted(err.keys)}") from None
-        except dacite.WrongTypeError as err:
-            raise ConfigError(
-                f"{err.field_path} = {err.value!r}: expected {_type_name(err.field_type)}"
-            ) from None
-        except dacite.MissingValueError as err:
-            raise ConfigError(f"{err.field_path}: a value is required") from None
-        except ValueError as err:  # an enum given a name it does not have
-            if isinstance(err, ConfigError):
-                raise
-            raise ConfigError(str(err)) from None
+        _check_keys(cls, data, "")
+        data = dict(data)
+        for name, item_cls in (("labs", LabConfig), ("providers", ProviderConfig)):
+            if isinstance(data.get(name), Mapping):
+                data[name] = {
+                    key: _build(item_cls, value, f"{name}.{key}.")
+                    for key, value in data[name].items()
+                }
+        return _build(cls, data, "")
 
     def to_dict(self) -> dict[str, Any]:
         """Plain, YAML-ready data (enums as their values); `from_dict` inverts it."""
@@ -614,6 +631,49 @@ class Config:
     def replace(self, **changes: Any) -> Config:
         """A copy with top-level fields changed (validated again)."""
         return dataclasses.replace(self, **changes)
+
+
+_DACITE = dacite.Config(strict=True, cast=[Enum, tuple])
+
+
+def _build[T](cls: type[T], data: Any, prefix: str) -> T:
+    """dacite.from_dict with errors that name the full field path."""
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"{prefix.rstrip('.') or 'config'} = {data!r}: expected a mapping")
+    try:
+        return dacite.from_dict(cls, dict(data), config=_DACITE)
+    except dacite.WrongTypeError as err:
+        raise ConfigError(
+            f"{prefix}{err.field_path} = {err.value!r}: expected {_type_name(err.field_type)}"
+        ) from None
+    except dacite.MissingValueError as err:
+        raise ConfigError(f"{prefix}{err.field_path}: a value is required") from None
+    except ValueError as err:  # an enum given a word it does not know
+        if isinstance(err, ConfigError):
+            raise
+        raise ConfigError(f"{prefix.rstrip('.') or 'config'}: {err}") from None
+
+
+def _check_keys(cls: Any, data: Any, prefix: str) -> None:
+    """Refuse keys that name no field, with their full path (dacite reports no path)."""
+    if not isinstance(data, Mapping):
+        return
+    hints = typing.get_type_hints(cls)
+    unknown = sorted(set(data) - set(hints))
+    if unknown:
+        where = prefix.rstrip(".") or "the top level"
+        raise ConfigError(f"unknown field(s) {unknown} in {where}; known: {sorted(hints)}")
+    for name, value in data.items():
+        tp = hints[name]
+        args = typing.get_args(tp)
+        if dataclasses.is_dataclass(tp):
+            _check_keys(tp, value, f"{prefix}{name}.")
+        elif typing.get_origin(tp) is dict and dataclasses.is_dataclass(args[1]):
+            for key, item in (value or {}).items():
+                _check_keys(args[1], item, f"{prefix}{name}.{key}.")
+        elif typing.get_origin(tp) is tuple and args and dataclasses.is_dataclass(args[0]):
+            for i, item in enumerate(value or ()):
+                _check_keys(args[0], item, f"{prefix}{name}[{i}].")
 
 
 def _type_name(tp: Any) -> str:
@@ -785,7 +845,10 @@ def validate(config: Config) -> None:
 
 def parameter_table() -> str:
     """The parameter table of docs/ODD.md, rendered from the field metadata."""
-    rows = ["| parameter | default | unit | range | meaning |", "|---|---|---|---|---|"]
+    rows = [
+        "| parameter | default | unit | range | meaning | rationale or source |",
+        "|---|---|---|---|---|---|",
+    ]
     for path, f, value in iter_fields(_generic_config()):
         meta = f.metadata
         if not meta or f.name in {"label", "description"} or path.startswith("scenario"):
@@ -795,7 +858,8 @@ def parameter_table() -> str:
             if (meta["low"] is not None or meta["high"] is not None)
             else ""
         )
-        rows.append(f"| `{path}` | {_plain(value)} | {meta['unit']} | {rng} | {meta['doc']} |")
+        cells = [f"`{path}`", str(_plain(value)), meta["unit"], rng, meta["doc"], meta["why"]]
+        rows.append("| " + " | ".join(cells) + " |")
     return "\n".join(rows)
 
 
@@ -804,7 +868,3 @@ def _generic_config() -> Config:
     return Config(
         labs={"<lab>": LabConfig()}, providers={"<provider>": ProviderConfig(hosts=("<lab>",))}
     )
-
-
-if __name__ == "__main__":
-    print(parameter_table())

@@ -193,12 +193,18 @@ class AccessModel(mesa.Model):  # type: ignore[misc]
             p.monitor_clients({lab.name: u for lab, u in zip(self.labs, row, strict=True)})
 
     def is_provoked(self, provider: APIProvider, client: Lab) -> bool:
-        """Does an API owned by `client` currently revoke `provider`'s own lab?"""
+        """Does an API owned by `client` currently revoke `provider`'s own lab as a first
+        strike? Retaliations do not count, so two tit-for-tat providers do not lock each
+        other out in an endless echo once the first strike is lifted."""
         owner = provider.owner
-        return owner is not None and any(
-            q.owner == client.name and q.state_of(owner) is AccessState.REVOKED
-            for q in self.providers
-        )
+        if owner is None:
+            return False
+        for q in self.providers:
+            if q.owner == client.name:
+                edge = self.access_graph.edges[owner, q.name]
+                if edge["state"] is AccessState.REVOKED and edge.get("reason") != RETALIATION:
+                    return True
+        return False
 
     def on_revocation(self, provider: APIProvider, lab: Lab, reason: str) -> None:
         """A revocation is public: lab trust falls and the news starts to spread."""

@@ -129,12 +129,14 @@ class APIProvider(mesa.Agent):  # type: ignore[misc]
     def revoke(self, lab: Lab, reason: str, duration: int | None, *, by_policy: bool) -> None:
         """Cut `lab` off; a revocation is a public event."""
         until = None if duration is None else self.model.month + duration
-        self._set_state(lab.name, AccessState.REVOKED, until=until, by_policy=by_policy)
+        self._set_state(
+            lab.name, AccessState.REVOKED, until=until, by_policy=by_policy, reason=reason
+        )
         self.model.log("revocation", self.name, lab.name, reason, duration)
         self.model.on_revocation(self, lab, reason)
 
     def reinstate(self, lab: Lab, reason: str) -> None:
-        self._set_state(lab.name, AccessState.ALLOWED, until=None, by_policy=False)
+        self._set_state(lab.name, AccessState.ALLOWED, until=None, by_policy=False, reason=reason)
         self.records[lab.name] = ClientRecord()
         self.model.log("reinstatement", self.name, lab.name, reason)
 

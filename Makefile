@@ -1,0 +1,39 @@
+# Two commands do all the set-up (see README):
+#   make run     the flagship experiment, on embedded defaults
+#   make test    lint, type checks and the whole test suite
+# Both create .venv (Python >= 3.12) and install the project into it when needed.
+
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PYTHON ?= $(shell command -v python3.12 || command -v python3)
+ARGS   ?=
+
+.PHONY: run test lint bench clean-venv
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 12))' || { \
+	  echo "accessrace needs Python >= 3.12; '$(PYTHON)' is $$($(PYTHON) --version 2>&1)." >&2; \
+	  echo "Install one (pyenv: 'pyenv install 3.12') or run: make PYTHON=/path/to/python3.12" >&2; \
+	  exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/accessrace $(ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check sim experiments tests benchmarks
+	$(BIN)/ruff format --check sim experiments tests benchmarks
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/pytest
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_developer_step.py
+
+clean-venv:
+	rm -rf $(VENV)

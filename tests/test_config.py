@@ -1,0 +1,164 @@
+"""Bad input gets one clear error naming the field, the value and what is allowed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from helpers import run_cli, small
+
+import sim
+from sim import Config, ConfigError
+from sim.config import parameter_table
+
+
+def with_change(path: str, value: Any) -> dict[str, Any]:
+    """The default config as plain data with one dotted field changed."""
+    data = Config().to_dict()
+    node = data
+    *parents, last = path.split(".")
+    for key in parents:
+        node = node[int(key)] if isinstance(node, list) else node[key]
+    if isinstance(node, list):
+        node[int(last)] = value
+    else:
+        node[last] = value
+    return data
+
+
+def event(**fields: Any) -> dict[str, Any]:
+    return {"kind": "revoke_access", "at": 5, "provider": "incumbent_api", "lab": "rival", **fields}
+
+
+BAD = {
+    "probability above 1": ("labs.rival.intensity", 1.5, ["labs.rival.intensity", "1.5", "[0, 1]"]),
+    "negative probability": (
+        "population.revision_rate",
+        -0.1,
+        ["population.revision_rate", "-0.1"],
+    ),
+    "zero developers": ("population.n_developers", 0, ["population.n_developers", "0", "[1, inf]"]),
+    "negative months": ("steps", -3, ["steps", "-3"]),
+    "Dirichlet weight not positive": (
+        "population.needs.coding",
+        0.0,
+        ["population.needs", "(0, inf]"],
+    ),
+    "unknown policy": ("policy.name", "nice", ["policy.name", "'nice'", "graduated"]),
+    "provider policy unknown": (
+        "providers.cloud.policy",
+        "nope",
+        ["providers.cloud.policy", "'nope'", "tit_for_tat"],
+    ),
+    "provider hosting a missing lab": (
+        "providers.cloud.hosts",
+        ["platform", "ghost"],
+        ["providers.cloud.hosts", "'ghost'"],
+    ),
+    "wrong type": ("labs.rival.compute", "lots", ["labs.rival.compute", "'lots'", "float"]),
+    "unknown enum value": (
+        "labs.rival.benchmarking",
+        "spy",
+        ["labs.rival", "'spy'", "Benchmarking", "rival_api"],
+    ),
+}
+EVENTS = {
+    "event after the horizon": (event(at=99), ["scenario.events[0].at", "99", "[1, 60]"]),
+    "event naming a missing lab": (
+        event(lab="ghost"),
+        ["scenario.events[0].lab", "'ghost'", "incumbent"],
+    ),
+    "event naming a missing provider": (
+        event(provider="nowhere"),
+        ["scenario.events[0].provider", "'nowhere'", "cloud"],
+    ),
+    "event missing a required field": (
+        {"kind": "launch", "at": 3},
+        ["scenario.events[0].lab", "required"],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD))
+def test_bad_field_is_named_with_value_and_allowed_range(case: str) -> None:
+    path, value, expected = BAD[case]
+    with pytest.raises(ConfigError) as err:
+        sim.run(with_change(path, value))
+    for part in expected:
+        assert part in str(err.value), (part, str(err.value))
+
+
+@pytest.mark.parametrize("case", list(EVENTS))
+def test_bad_event_is_named(case: str) -> None:
+    ev, expected = EVENTS[case]
+    data = Config().to_dict()
+    data["scenario"]["events"] = [ev]
+    with pytest.raises(ConfigError) as err:
+        sim.run(data)
+    for part in expected:
+        assert part in str(err.value), (part, str(err.value))
+
+
+def test_unknown_key_is_refused() -> None:
+    data = Config().to_dict()
+    data["labs"]["rival"]["charisma"] = 3
+    with pytest.raises(ConfigError, match=r"\[.charisma.\] in labs.rival"):
+        Config.from_dict(data)
+
+
+def test_config_round_trips_through_plain_data() -> None:
+    config = small(seed=3)
+    assert Config.from_dict(yaml.safe_load(yaml.safe_dump(config.to_dict()))) == config
+
+
+def test_parameter_table_documents_every_model_parameter() -> None:
+    table = parameter_table()
+    for name in (
+        "population.revocation_shock",
+        "research.spill_distill",
+        "market.reinvest",
+        "labs.<lab>.intensity",
+        "providers.<provider>.monitoring",
+    ):
+        assert f"`{name}`" in table
+
+
+def test_every_preset_and_policy_composes(composer: Callable[..., Config]) -> None:
+    configs = Path(__file__).resolve().parent.parent / "configs"
+    for preset in sorted(p.stem for p in (configs / "scenario").glob("*.yaml")):
+        config = composer(f"scenario={preset}")
+        assert config.scenario.name == preset and config.scenario.description
+    for policy in sorted(p.stem for p in (configs / "policy").glob("*.yaml")):
+        assert composer(f"policy={policy}").policy.name == policy
+
+
+def test_preset_policy_yields_to_the_command_line(composer: Callable[..., Config]) -> None:
+    assert composer("scenario=escalation").policy.name == "tit_for_tat"
+    assert composer("scenario=escalation", "policy=permissive").policy.name == "permissive"
+    per_provider = composer("providers.incumbent_api.policy=graduated")
+    assert per_provider.providers["incumbent_api"].policy == "graduated"
+
+
+def test_cli_domain_error_is_clear_without_traceback(tmp_path: Path) -> None:
+    proc = run_cli("labs.rival.intensity=1.5", f"hydra.run.dir={tmp_path / 'r'}", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "labs.rival.intensity = 1.5" in proc.stderr and "[0, 1]" in proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout
+    assert not (tmp_path / "r" / "timeseries.parquet").exists()
+
+
+def test_cli_type_error_is_clear_without_traceback(tmp_path: Path) -> None:
+    proc = run_cli("seed=abc", cwd=tmp_path)
+    assert proc.returncode != 0
+    assert "seed" in proc.stderr and "abc" in proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout
+
+
+def test_cli_unknown_preset_lists_the_choices(tmp_path: Path) -> None:
+    proc = run_cli("scenario=nonesuch", cwd=tmp_path)
+    assert proc.returncode != 0
+    assert "nonesuch" in proc.stderr and "claude_cutoff" in proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout

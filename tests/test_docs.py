@@ -1,0 +1,31 @@
+"""The documentation stays true to the code."""
+
+from __future__ import annotations
+
+import sys
+
+from helpers import REPO
+
+sys.path.insert(0, str(REPO / "docs"))
+
+from regenerate_parameters import ODD, table_in
+
+from sim.config import parameter_table
+
+
+def test_odd_parameter_table_matches_the_config() -> None:
+    assert table_in(ODD.read_text()) == parameter_table(), (
+        "run: .venv/bin/python docs/regenerate_parameters.py"
+    )
+
+
+def test_readme_commands_exist() -> None:
+    readme = (REPO / "README.md").read_text()
+    makefile = (REPO / "Makefile").read_text()
+    assert "make run" in readme and "make test" in readme
+    assert "\nrun:" in makefile and "\ntest:" in makefile
+    assert "make test" in (REPO / ".ci" / "run").read_text()
+    for preset in (REPO / "configs" / "scenario").glob("*.yaml"):
+        assert f"`{preset.stem}`" in readme, preset.stem
+    for policy in (REPO / "configs" / "policy").glob("*.yaml"):
+        assert f"`{policy.stem}`" in readme, policy.stem
