@@ -1,5 +1,5 @@
 # Two commands do all the set-up (see README):
-#   make run     the flagship experiment, on embedded defaults
+#   make run     the flagship paired experiment, on embedded defaults
 #   make test    lint, type checks and the whole test suite
 # Both create .venv (Python >= 3.12) and install the project into it when needed.
 
@@ -18,11 +18,11 @@ $(STAMP): pyproject.toml
 	  exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,cluster]'
 	@touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/accessrace $(ARGS)
+	$(BIN)/accessrace experiment=flagship $(ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check sim experiments tests benchmarks

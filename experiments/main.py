@@ -8,35 +8,47 @@ accessrace --help                            # groups, choices and the config
 from __future__ import annotations
 
 import logging
-import sys
+import time
 from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from experiments.schema import register, to_sim_config
-from sim import ConfigError, RunDirectoryError, run
+from experiments.sweeps import (
+    fail,
+    intervention_of,
+    report_effects,
+    run_sweep_job,
+    signature,
+    specs_for,
+)
+from sim import Config, ConfigError, RunDirectoryError, run
 from sim.report import summarize
+from sim.results import ensure_manifest
+from sim.run import execute
 
 register()
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
 
 
-def fail(message: str) -> None:
-    """A clear error on stderr and exit status 2, with no traceback."""
-    print(f"accessrace: error: {message}", file=sys.stderr)
-    raise SystemExit(2)
-
-
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="config")
 def main(cfg: DictConfig) -> None:
     logging.getLogger("MESA").setLevel(logging.WARNING)
+    hydra_cfg = HydraConfig.get()
+    if hydra_cfg.mode is RunMode.MULTIRUN:
+        run_sweep_job(cfg, Path(hydra_cfg.sweep.dir))
+        return
     try:
         config = to_sim_config(cfg)
     except ConfigError as err:
         fail(f"invalid configuration: {err}")
-    out_dir = Path(HydraConfig.get().runtime.output_dir)
+    out_dir = Path(hydra_cfg.runtime.output_dir)
+    if cfg.sweep.replicates > 1 or cfg.sweep.intervention:
+        run_replicates(cfg, config, out_dir)
+        return
     print(
         f"Running {config.scenario.name}: {config.population.n_developers:,} developers, "
         f"{config.steps} months, seed {config.seed} ...",
@@ -50,6 +62,35 @@ def main(cfg: DictConfig) -> None:
     print(summarize(result))
     print()
     print(f"Results in {out_dir}/: timeseries.parquet, events.parquet, config.yaml, figures/")
+
+
+def run_replicates(cfg: DictConfig, config: Config, out_dir: Path) -> None:
+    """Replicates (and pairs) in this one process, into `out_dir` as a sweep store."""
+    try:
+        specs = specs_for(cfg, config, {})
+        ensure_manifest(
+            out_dir,
+            signature(cfg, list(HydraConfig.get().overrides.task)),
+            {
+                "experiment": None,
+                "overrides": list(HydraConfig.get().overrides.task),
+                "intervention": [k.value for k in intervention_of(cfg)],
+                "effects_after": list(cfg.sweep.effects_after),
+                "jobs": 1,
+                "planned_runs": len(specs),
+            },
+        )
+    except ConfigError as err:
+        fail(f"invalid configuration: {err}")
+    start = time.time()
+    for i, spec in enumerate(specs, 1):
+        execute(spec, out_dir)
+        eta = (len(specs) - i) * (time.time() - start) / i
+        print(f"[accessrace] {i}/{len(specs)} runs done, ETA {eta:.0f} s", flush=True)
+    if cfg.sweep.intervention:
+        print()
+        print(report_effects(out_dir))
+    print(f"\nResults in {out_dir}/runs/ (load with sim.results.load)")
 
 
 if __name__ == "__main__":

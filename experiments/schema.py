@@ -17,9 +17,27 @@ from typing import Any
 from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, OmegaConf
 
-from sim.config import Config
+from sim.config import Config, EventKind
 
 SCHEMA_NAME = "accessrace_schema"
+
+
+@dataclasses.dataclass
+class SweepConfig:
+    """How the command line repeats a run: replicates, the intervention to pair, where."""
+
+    name: str = "${scenario.name}"
+    """Sweep directory name under sweeps/; re-running the same sweep resumes it."""
+    replicates: int = 1
+    """Seeds spawned from SeedSequence(seed), one run (or pair) each."""
+    replicate: int | None = None
+    """Run only this replicate (a multirun sweeps it: sweep.replicate=range(0,N))."""
+    intervention: list[EventKind] = dataclasses.field(default_factory=list)
+    """Event kinds removed in the control arm; non-empty makes every run a pair."""
+    effects_after: list[int] = dataclasses.field(default_factory=lambda: [12, 24, 36])
+    """Months after the intervention at which the effect table reports."""
+
+
 _twins: dict[type, type] = {}
 
 
@@ -29,7 +47,10 @@ def thaw(tp: Any) -> Any:
         if tp not in _twins:
             hints = typing.get_type_hints(tp)
             fields = [(f.name, thaw(hints[f.name]), _twin_field(f)) for f in dataclasses.fields(tp)]
-            _twins[tp] = dataclasses.make_dataclass(tp.__name__, fields)
+            twin = dataclasses.make_dataclass(f"{tp.__name__}Schema", fields, module=__name__)
+            # A module attribute, so launchers that pickle the config (submitit, ray) find it.
+            globals()[twin.__name__] = twin
+            _twins[tp] = twin
         return _twins[tp]
     origin, args = typing.get_origin(tp), typing.get_args(tp)
     if origin is None:
@@ -63,13 +84,26 @@ def _thaw_value(value: Any) -> Any:
     return value
 
 
+AccessraceConfig = dataclasses.make_dataclass(
+    "AccessraceConfig",
+    [("sweep", SweepConfig, dataclasses.field(default_factory=SweepConfig))],
+    bases=(thaw(Config),),
+    module=__name__,
+)
+"""The schema Hydra sees: sim.Config's mutable twin plus the command line's `sweep`."""
+
+
 def register() -> None:
-    ConfigStore.instance().store(name=SCHEMA_NAME, node=thaw(Config))
+    ConfigStore.instance().store(name=SCHEMA_NAME, node=AccessraceConfig)
 
 
 def to_sim_config(cfg: DictConfig) -> Config:
     """The composed Hydra config as a frozen, validated sim.Config (raises ConfigError)."""
-    data = OmegaConf.to_container(cfg, resolve=True, enum_to_str=True)
-    assert isinstance(data, dict)
-    data.pop("hydra", None)
-    return Config.from_dict({str(k): v for k, v in data.items()})
+    data = {
+        str(key): OmegaConf.to_container(cfg[key], resolve=True, enum_to_str=True)
+        if OmegaConf.is_config(cfg[key])
+        else cfg[key]
+        for key in cfg
+        if key not in ("hydra", "sweep")
+    }
+    return Config.from_dict(data)

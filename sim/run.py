@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import os
-import tempfile
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import yaml
 
-from sim.config import Config
+from sim.config import Config, ConfigError, EventKind
 from sim.metrics import ENTITY_REPORTERS
 from sim.model import AccessModel
+from sim.results import RunSpec, atomic_path, config_hash, is_done, write_run
 
 OUTPUT_FILES = ("timeseries.parquet", "events.parquet", "config.yaml")
 EVENT_COLUMNS = {
@@ -130,19 +132,6 @@ def check_free(out_dir: Path) -> None:
         )
 
 
-@contextmanager
-def atomic_path(path: Path) -> Iterator[Path]:
-    """Write to a temporary file beside `path`, then rename it into place."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
 def write(result: Result, out_dir: Path, *, figures: bool = True) -> Result:
     """Write the run's files into `out_dir` (which must not already hold a run)."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -170,3 +159,80 @@ def load(run_dir: str | os.PathLike[str]) -> Result:
         pd.read_parquet(path / "events.parquet"),
         path,
     )
+
+
+# --- replicates and paired counterfactuals ------------------------------------------------
+
+
+def replicate_seeds(seed: int, n: int) -> list[int]:
+    """`n` independent seeds spawned from `SeedSequence(seed)` (one per replicate)."""
+    children = np.random.SeedSequence(seed).spawn(n)
+    return [int(c.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1)) for c in children]
+
+
+def without(config: Config, kinds: Sequence[EventKind]) -> Config:
+    """The counterfactual: `config` with its scenario events of the given kinds removed."""
+    scenario = config.scenario
+    kept = tuple(ev for ev in scenario.events if ev.kind not in kinds)
+    if len(kept) == len(scenario.events):
+        raise ConfigError(
+            f"intervention = {[k.value for k in kinds]}: scenario {scenario.name!r} has no "
+            f"such event; its events are {[ev.kind.value for ev in scenario.events]}"
+        )
+    return config.replace(scenario=dataclasses.replace(scenario, events=kept))
+
+
+def plan(
+    config: Config,
+    replicates: int = 1,
+    intervention: Sequence[EventKind] = (),
+    params: Mapping[str, str] | None = None,
+    only: int | None = None,
+) -> list[RunSpec]:
+    """The runs of one parameter point: each replicate's seed, and with an intervention,
+    a treated and a control run sharing that seed (common random numbers).
+
+    `only` keeps one replicate (a sweep job that runs a single replicate).
+    """
+    if replicates < 1:
+        raise ConfigError(f"replicates = {replicates}: expected a whole number >= 1")
+    if only is not None and not 0 <= only < replicates:
+        raise ConfigError(f"replicate = {only}: expected a whole number in [0, {replicates - 1}]")
+    point_id = config_hash(config.replace(seed=0))
+    specs = []
+    for i, seed in enumerate(replicate_seeds(config.seed, replicates)):
+        if only is not None and i != only:
+            continue
+        treated = config.replace(seed=seed)
+        extra = dict(params or {})
+        if not intervention:
+            specs.append(RunSpec(treated, i, "single", "", point_id, extra))
+            continue
+        control = without(treated, intervention)
+        pair_id = config_hash(control)
+        specs.append(RunSpec(treated, i, "treated", pair_id, point_id, extra))
+        specs.append(RunSpec(control, i, "control", pair_id, point_id, extra))
+    return specs
+
+
+def execute(spec: RunSpec, sweep_dir: Path) -> bool:
+    """Run `spec` into `sweep_dir` unless it is already there; True if it ran now."""
+    if is_done(sweep_dir, spec):
+        return False
+    started = dt.datetime.now(dt.UTC)
+    result = run(spec.config, figures=False)
+    write_run(sweep_dir, spec, result, started, dt.datetime.now(dt.UTC))
+    return True
+
+
+def sweep(specs: Sequence[RunSpec], sweep_dir: str | os.PathLike[str], n_jobs: int = 1) -> int:
+    """Run every spec not yet in `sweep_dir` (resumable), in parallel with joblib.
+
+    For parameter sweeps on a cluster, use the Hydra command line and its launchers.
+    Returns the number of runs made now.
+    """
+    from joblib import Parallel, delayed
+
+    path = Path(sweep_dir)
+    done = Parallel(n_jobs=n_jobs)(delayed(execute)(s, path) for s in specs)
+    return sum(bool(d) for d in done)

@@ -1,0 +1,308 @@
+"""Sweeps on the command line: replicates, paired counterfactuals, resume, progress, effects.
+
+A Hydra multirun launches one job per point of the sweep (parameters x replicates); each
+job runs its replicate(s), both arms when the experiment declares an intervention, into
+the shared store ``<sweep dir>/runs/`` (sim.results). :class:`SweepCallback` records the
+manifest before any job starts, reports progress as jobs end, and prints the effect
+table at the end.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+from hydra.core.hydra_config import HydraConfig
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.experimental.callback import Callback
+from hydra.types import RunMode
+from omegaconf import DictConfig, OmegaConf
+
+from experiments.schema import to_sim_config
+from sim import ConfigError
+from sim.analysis import effect_table
+from sim.config import Config, EventKind
+from sim.results import (
+    RUNS,
+    SweepMismatchError,
+    ensure_manifest,
+    read_manifest,
+    run_files,
+)
+from sim.results import load as load_results
+from sim.run import execute, plan
+
+PROGRESS = ".progress.json"
+FAILED = "failed"
+
+
+def fail(message: str) -> None:
+    """A clear error on stderr and exit status 2, with no traceback."""
+    print(f"accessrace: error: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def intervention_of(cfg: DictConfig) -> list[EventKind]:
+    return [EventKind(getattr(k, "value", k)) for k in cfg.sweep.intervention]
+
+
+def specs_for(cfg: DictConfig, config: Config, params: dict[str, str]) -> list[Any]:
+    return plan(
+        config,
+        int(cfg.sweep.replicates),
+        intervention_of(cfg),
+        params,
+        only=None if cfg.sweep.replicate is None else int(cfg.sweep.replicate),
+    )
+
+
+def job_params() -> dict[str, str]:
+    """The overrides that made this job (recorded with its runs as param__ columns)."""
+    out = {}
+    for item in HydraConfig.get().overrides.task:
+        key, _, value = str(item).lstrip("+~").partition("=")
+        if key not in ("sweep.replicate", "seed"):
+            out[key] = value
+    return out
+
+
+def run_sweep_job(cfg: DictConfig, sweep_dir: Path) -> list[dict[str, Any]]:
+    """Run this job's runs into the sweep store, skipping finished ones; failures are
+    reported with their config and seed, and recorded, and the sweep carries on."""
+    failures = []
+    try:
+        config = to_sim_config(cfg)
+        specs = specs_for(cfg, config, job_params())
+    except ConfigError as err:
+        specs, config = [], None
+        failures.append({"error": f"invalid configuration: {err}", "seed": None})
+    for spec in specs:
+        try:
+            execute(spec, sweep_dir)
+        except Exception as err:
+            failures.append(
+                {
+                    "run_id": spec.run_id,
+                    "seed": spec.config.seed,
+                    "replicate": spec.replicate,
+                    "arm": spec.arm,
+                    "error": f"{type(err).__name__}: {err}",
+                    "traceback": traceback.format_exc(),
+                }
+            )
+    for f in failures:
+        overrides = list(HydraConfig.get().overrides.task)
+        f["overrides"] = overrides
+        print(
+            f"accessrace: run failed (overrides {overrides}, seed {f.get('seed')}, "
+            f"replicate {f.get('replicate')}, arm {f.get('arm')}): {f['error']}",
+            file=sys.stderr,
+            flush=True,
+        )
+        folder = sweep_dir / FAILED
+        folder.mkdir(parents=True, exist_ok=True)
+        name = f.get("run_id") or hashlib.sha256(str(overrides).encode()).hexdigest()[:16]
+        (folder / f"{name}.json").write_text(json.dumps(f, indent=2, default=str))
+    return failures
+
+
+# --- planning and the manifest ------------------------------------------------------------
+
+
+def sweep_overrides(cfg: DictConfig) -> list[str]:
+    """The overrides the basic sweeper expands: `hydra.sweeper.params`, then the command line."""
+    params = cfg.hydra.sweeper.get("params") or {}
+    return [f"{k}={v}" for k, v in params.items()] + list(cfg.hydra.overrides.task)
+
+
+def planned_jobs(cfg: DictConfig) -> list[list[str]]:
+    parsed = OverridesParser.create().parse_overrides(sweep_overrides(cfg))
+    return BasicSweeper.split_arguments(parsed, None)[0]
+
+
+def signature(cfg: DictConfig, overrides: list[str]) -> str:
+    """What makes a sweep this sweep: its base config and its overrides (not the launcher,
+    so a sweep may resume under another launcher)."""
+    base = {
+        str(k): OmegaConf.to_container(cfg[k], resolve=False)
+        if OmegaConf.is_config(cfg[k])
+        else cfg[k]
+        for k in cfg
+        if k != "hydra"
+    }
+    text = json.dumps([base, sorted(overrides)], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def runs_per_job(cfg: DictConfig, job: list[str]) -> int:
+    replicates = (
+        1 if any(o.startswith("sweep.replicate=") for o in job) else int(cfg.sweep.replicates)
+    )
+    if cfg.sweep.replicate is not None:
+        replicates = 1
+    return replicates * (2 if cfg.sweep.intervention else 1)
+
+
+class SweepCallback(Callback):  # type: ignore[misc]
+    """Manifest before the jobs, progress as they end, the effect table after."""
+
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        sweep_dir = Path(config.hydra.sweep.dir)
+        try:
+            to_sim_config(config)
+            jobs = planned_jobs(config)
+            total = sum(runs_per_job(config, job) for job in jobs)
+            ensure_manifest(
+                sweep_dir,
+                signature(config, sweep_overrides(config)),
+                {
+                    "experiment": config.hydra.runtime.choices.get("experiment"),
+                    "overrides": sweep_overrides(config),
+                    "intervention": [k.value for k in intervention_of(config)],
+                    "effects_after": list(config.sweep.effects_after),
+                    "jobs": len(jobs),
+                    "planned_runs": total,
+                },
+            )
+        except (ConfigError, SweepMismatchError) as err:
+            fail(str(err))
+        except Exception as err:  # Hydra would only warn: a sweep must not start unrecorded
+            fail(f"could not start the sweep in {sweep_dir}: {type(err).__name__}: {err}")
+        done = len(run_files(sweep_dir))
+        (sweep_dir / PROGRESS).write_text(
+            json.dumps(
+                {
+                    "started": time.time(),
+                    "done_at_start": done,
+                    "session": dt.datetime.now(dt.UTC).isoformat(),
+                }
+            )
+        )
+        print(
+            f"[accessrace] sweep {sweep_dir}: {len(jobs)} jobs, {total} runs planned, "
+            f"{done} already done",
+            flush=True,
+        )
+
+    def on_job_end(self, config: DictConfig, job_return: Any, **kwargs: Any) -> None:
+        if HydraConfig.get().mode is not RunMode.MULTIRUN:
+            return
+        sweep_dir = Path(config.hydra.sweep.dir)
+        total = read_manifest(sweep_dir)["planned_runs"]
+        progress = json.loads((sweep_dir / PROGRESS).read_text())
+        done = len(run_files(sweep_dir))
+        elapsed = time.time() - progress["started"]
+        fresh = done - progress["done_at_start"]
+        eta = (total - done) * elapsed / fresh if fresh > 0 else float("nan")
+        print(
+            f"[accessrace] {done}/{total} runs done, {elapsed:.0f} s elapsed, ETA {eta:.0f} s",
+            flush=True,
+        )
+
+    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        sweep_dir = Path(config.hydra.sweep.dir)
+        progress = json.loads((sweep_dir / PROGRESS).read_text())
+        failed = [
+            p
+            for p in (sweep_dir / FAILED).glob("*.json")
+            if p.stat().st_mtime >= progress["started"]
+        ]
+        manifest = read_manifest(sweep_dir)
+        done = len(run_files(sweep_dir))
+        print(
+            f"[accessrace] {done}/{manifest['planned_runs']} runs in {sweep_dir / RUNS}", flush=True
+        )
+        if manifest["intervention"] and done:
+            print()
+            print(report_effects(sweep_dir))
+        if failed:
+            fail(f"{len(failed)} job(s) failed in this session; details in {sweep_dir / FAILED}/")
+
+
+# --- the effect table ---------------------------------------------------------------------
+
+
+def headline_metrics(config: Config, intervention: list[EventKind]) -> list[str]:
+    """The outcomes a policy analyst asks about first, named for the intervention."""
+    metrics = ["frontier_capability"]
+    revoke = [e for e in config.scenario.events if e.kind is EventKind.revoke_access]
+    if EventKind.revoke_access in intervention and revoke:
+        metrics = [f"capability__{revoke[0].lab}", *metrics, f"trust__{revoke[0].provider}"]
+    else:
+        metrics += ["developer_trust"]
+    return [*metrics, "open_weights_share", "hhi"]
+
+
+def report_effects(
+    sweep_dir: Path,
+    after: list[int] | None = None,
+    metrics: list[str] | None = None,
+    seed: int = 0,
+) -> str:
+    """The effect table of a paired sweep as text; also written to effects.csv.
+
+    `after` defaults to the sweep's `effects_after`, `metrics` to the headline outcomes.
+    Raises ValueError for a sweep without pairs and KeyError for an unknown metric.
+    """
+    from sim.results import load_config
+
+    manifest = read_manifest(sweep_dir)
+    intervention = [EventKind(k) for k in manifest["intervention"]]
+    if not intervention:
+        raise ValueError(f"{sweep_dir} declares no intervention, so it holds no paired runs")
+    results = load_results(sweep_dir)
+    treated = results.loc[results["arm"] == "treated", "run_id"]
+    config = load_config(sweep_dir, str(treated.iloc[0]))
+    at = min(e.at for e in config.scenario.events if e.kind in intervention)
+    after = after or list(manifest["effects_after"])
+    steps = [at + a for a in after if at + a <= config.steps]
+    table = effect_table(
+        results, metrics or headline_metrics(config, intervention), steps, seed=seed
+    )
+    table.insert(3, "months_after", table["step"] - at)
+    table.to_csv(sweep_dir / "effects.csv", index=False)
+    return format_effects(table, at, [k.value for k in intervention])
+
+
+def format_effects(table: pd.DataFrame, at: int, intervention: list[str]) -> str:
+    n = int(table["n_pairs"].max())
+    lines = [
+        f"Effect of {', '.join(intervention)} at month {at} (treated minus control, "
+        f"mean over {n} paired replicates, 95% bootstrap CI):",
+        "",
+    ]
+    head = f"{'metric':<28} {'months after':>12} {'effect':>10}   95% CI"
+    lines += [head, "-" * (len(head) + 20)]
+    for row in table.itertuples():
+        lines.append(
+            f"{row.metric:<28} {row.months_after:>12} {row.effect:>+10.4f}   "
+            f"[{row.ci_low:+.4f}, {row.ci_high:+.4f}]"
+        )
+    lines += ["", *plain_effects(table)]
+    return "\n".join(lines)
+
+
+def plain_effects(table: pd.DataFrame) -> list[str]:
+    """The table in words, at the longest horizon: direction, size and whether the 95%
+    interval excludes zero."""
+    last = table[table["months_after"] == table["months_after"].max()]
+    out = []
+    for row in last.itertuples():
+        if row.ci_low <= 0 <= row.ci_high:
+            verdict = f"no clear change in {row.metric} ({row.effect:+.4f})"
+        else:
+            word = "raised" if row.effect > 0 else "lowered"
+            low, high = sorted((abs(row.ci_low), abs(row.ci_high)))
+            verdict = (
+                f"{word} {row.metric} by {abs(row.effect):.4f} [95% CI {low:.4f} to {high:.4f}]"
+            )
+        out.append(f"{row.months_after} months after: the intervention {verdict}.")
+    return out

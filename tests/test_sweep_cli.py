@@ -1,0 +1,166 @@
+"""Sweeps from the command line, with real launchers, a real SIGKILL and a resume."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from helpers import run_cli
+
+from sim.results import load, read_manifest, run_files
+
+TINY = ["population.n_developers=300", "steps=30", "sweep.effects_after=[3,6]"]
+PAIRED = [*TINY, "sweep.intervention=[revoke_access]"]
+
+
+def sweep_args(tmp: Path, name: str, replicates: int, *extra: str) -> list[str]:
+    return [
+        "-m",
+        f"sweep.replicates={replicates}",
+        f"sweep.replicate=range(0,{replicates})",
+        f"hydra.sweep.dir={tmp / name}",
+        *extra,
+    ]
+
+
+def sorted_results(path: Path) -> pd.DataFrame:
+    return load(path).sort_values(["run_id", "step"]).reset_index(drop=True)
+
+
+def test_paired_sweep_prints_effects_and_resumes(tmp_path: Path) -> None:
+    args = sweep_args(tmp_path, "s", 3, *PAIRED)
+    proc = run_cli(*args, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "6/6 runs" in proc.stdout and "ETA" in proc.stdout
+    assert "trust__incumbent_api" in proc.stdout and "95% CI" in proc.stdout
+    assert "6 months after: the intervention" in proc.stdout
+    files = {f: f.stat().st_mtime_ns for f in run_files(tmp_path / "s")}
+    assert len(files) == 6 and (tmp_path / "s" / "effects.csv").exists()
+    again = run_cli(*args, cwd=tmp_path)
+    assert again.returncode == 0 and "6 already done" in again.stdout
+    assert {f: f.stat().st_mtime_ns for f in run_files(tmp_path / "s")} == files
+
+
+def test_a_different_sweep_into_the_same_directory_is_refused(tmp_path: Path) -> None:
+    assert run_cli(*sweep_args(tmp_path, "s", 2, *TINY), cwd=tmp_path).returncode == 0
+    manifest = read_manifest(tmp_path / "s")
+    files = {f: f.read_bytes() for f in run_files(tmp_path / "s")}
+    proc = run_cli(*sweep_args(tmp_path, "s", 2, *TINY, "seed=5"), cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "holds a different sweep" in proc.stderr and "sweep.name" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert read_manifest(tmp_path / "s") == manifest
+    assert {f: f.read_bytes() for f in run_files(tmp_path / "s")} == files
+
+
+def test_every_launcher_gives_identical_results(tmp_path: Path) -> None:
+    results = {}
+    for launcher in ("basic", "joblib", "submitit_local", "ray_local"):
+        args = sweep_args(tmp_path, launcher, 2, *PAIRED, f"hydra/launcher={launcher}")
+        proc = run_cli(*args, cwd=tmp_path)
+        assert proc.returncode == 0, (launcher, proc.stderr[-2000:])
+        results[launcher] = sorted_results(tmp_path / launcher)
+    for launcher, frame in results.items():
+        pd.testing.assert_frame_equal(frame, results["basic"], check_exact=True, obj=launcher)
+
+
+def test_a_failed_run_is_reported_and_the_sweep_carries_on(tmp_path: Path) -> None:
+    args = ["-m", "labs.rival.intensity=0.5,1.5", f"hydra.sweep.dir={tmp_path / 's'}", *TINY]
+    proc = run_cli(*args, cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "run failed" in proc.stderr and "labs.rival.intensity = 1.5" in proc.stderr
+    assert "1 job(s) failed" in proc.stderr
+    ts = load(tmp_path / "s")
+    assert set(ts["param__labs.rival.intensity"]) == {"0.5"}
+    assert list((tmp_path / "s" / "failed").glob("*.json"))
+
+
+def test_killed_sweep_loses_at_most_the_runs_in_flight(tmp_path: Path) -> None:
+    exe = Path(sys.executable).with_name("accessrace")
+    args = [
+        str(exe),
+        *sweep_args(
+            tmp_path, "s", 12, "population.n_developers=3000", "steps=40", "hydra/launcher=basic"
+        ),
+    ]
+    proc = subprocess.Popen(
+        args,
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    runs = tmp_path / "s" / "runs"
+    deadline = time.time() + 120
+    while len(run_files(tmp_path / "s")) < 3 and time.time() < deadline:
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    finished = {f: f.read_bytes() for f in run_files(tmp_path / "s")}
+    assert 3 <= len(finished) < 12, "killed mid-sweep"
+    for f in finished:
+        pd.read_parquet(f)  # every finished file is whole
+    resumed = run_cli(*args[1:], cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"{len(finished)} already done" in resumed.stdout
+    ts = load(tmp_path / "s")
+    assert ts["run_id"].nunique() == 12 and not ts.duplicated(["run_id", "step"]).any()
+    for f, data in finished.items():
+        assert f.read_bytes() == data, "a finished run is never rewritten"
+    assert not list(runs.glob(".*.tmp")) or all(p.stat().st_size >= 0 for p in runs.glob(".*.tmp"))
+
+
+def test_replicates_in_a_single_run_print_the_effect_table(tmp_path: Path) -> None:
+    out = tmp_path / "one"
+    proc = run_cli("sweep.replicates=2", *PAIRED, f"hydra.run.dir={out}", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "4/4 runs done" in proc.stdout and "95% CI" in proc.stdout
+    assert load(out)["run_id"].nunique() == 4
+
+
+@pytest.mark.parametrize(
+    ("override", "expected"),
+    [("experiment=nonesuch", "flagship"), ("hydra/launcher=nonesuch", "joblib")],
+)
+def test_unknown_experiment_or_launcher_lists_the_choices(
+    tmp_path: Path, override: str, expected: str
+) -> None:
+    proc = run_cli(override, cwd=tmp_path)
+    assert proc.returncode != 0
+    assert "nonesuch" in proc.stderr and expected in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_slurm_launcher_config_composes(tmp_path: Path) -> None:
+    proc = run_cli("hydra/launcher=slurm", "--cfg", "hydra", "-p", "hydra.launcher", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "SlurmLauncher" in proc.stdout and "timeout_min: 60" in proc.stdout
+
+
+def test_flagship_experiment_is_a_paired_parallel_sweep(tmp_path: Path) -> None:
+    proc = run_cli("experiment=flagship", "--cfg", "all", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    for text in (
+        "replicates: 16",
+        "- revoke_access",
+        "mode: MULTIRUN",
+        "JoblibLauncher",
+        "sweep.replicate: range(0,${sweep.replicates})",
+        "name: claude_cutoff",
+    ):
+        assert text in proc.stdout, text
+    small = run_cli(
+        "experiment=flagship",
+        "sweep.replicates=2",
+        "population=small",
+        f"hydra.sweep.dir={tmp_path / 'f'}",
+        cwd=tmp_path,
+    )
+    assert small.returncode == 0, small.stderr
+    assert "capability__rival" in small.stdout and "36 months after" in small.stdout
