@@ -38,6 +38,11 @@ CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
 def main(cfg: DictConfig) -> None:
     logging.getLogger("MESA").setLevel(logging.WARNING)
     hydra_cfg = HydraConfig.get()
+    if cfg.task == "dsair":
+        run_dsair(cfg, Path(hydra_cfg.runtime.output_dir))
+        return
+    if cfg.task != "simulate":
+        fail(f"task = {cfg.task!r}: expected 'simulate' or 'dsair'")
     if hydra_cfg.mode is RunMode.MULTIRUN:
         run_sweep_job(cfg, Path(hydra_cfg.sweep.dir))
         return
@@ -91,6 +96,39 @@ def run_replicates(cfg: DictConfig, config: Config, out_dir: Path) -> None:
         print()
         print(report_effects(out_dir))
     print(f"\nResults in {out_dir}/runs/ (load with sim.results.load)")
+
+
+def run_dsair(cfg: DictConfig, out_dir: Path) -> None:
+    """The DSAIR maps: UNSAFE frequency over speed x risk per regime, with both thresholds."""
+    import numpy as np
+
+    from sim.evolution import dsair
+
+    d = cfg.dsair
+    try:
+        grid = dsair.unsafe_frequency_map(
+            np.linspace(d.s_min, d.s_max, d.s_points).tolist(),
+            np.linspace(0.0, 1.0, d.pr_points).tolist(),
+            b=d.b,
+            c=d.c,
+            B=d.B,
+            W=list(d.W),
+            Z=d.Z,
+            beta=d.beta,
+        )
+    except ValueError as err:
+        fail(f"invalid dsair parameters: {err}")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    grid.to_parquet(out_dir / "dsair_map.parquet", index=False)
+    png = dsair.plot_maps(grid, out_dir / "dsair_map.png")
+    for w, block in grid.groupby("W"):
+        below = block[block["p_r"] < block["risk_threshold"]]["unsafe_frequency"].mean()
+        above = block[block["p_r"] > block["risk_threshold"]]["unsafe_frequency"].mean()
+        print(
+            f"W = {w:g}: mean UNSAFE frequency {below:.2f} below the risk-dominance "
+            f"threshold, {above:.2f} above it"
+        )
+    print(f"Maps in {png} and {out_dir / 'dsair_map.parquet'}")
 
 
 if __name__ == "__main__":

@@ -84,9 +84,29 @@ def _thaw_value(value: Any) -> Any:
     return value
 
 
+@dataclasses.dataclass
+class DsairConfig:
+    """The DSAIR docking experiment (sim.evolution.dsair): the grid and the game."""
+
+    b: float = 4.0
+    c: float = 1.0
+    B: float = 1e4
+    W: list[float] = dataclasses.field(default_factory=lambda: [100.0, 1e6])
+    Z: int = 100
+    beta: float = 0.01
+    s_min: float = 1.0
+    s_max: float = 5.0
+    s_points: int = 41
+    pr_points: int = 51
+
+
 AccessraceConfig = dataclasses.make_dataclass(
     "AccessraceConfig",
-    [("sweep", SweepConfig, dataclasses.field(default_factory=SweepConfig))],
+    [
+        ("task", str, dataclasses.field(default="simulate")),
+        ("sweep", SweepConfig, dataclasses.field(default_factory=SweepConfig)),
+        ("dsair", DsairConfig, dataclasses.field(default_factory=DsairConfig)),
+    ],
     bases=(thaw(Config),),
     module=__name__,
 )
@@ -104,6 +124,6 @@ def to_sim_config(cfg: DictConfig) -> Config:
         if OmegaConf.is_config(cfg[key])
         else cfg[key]
         for key in cfg
-        if key not in ("hydra", "sweep")
+        if key not in ("hydra", "sweep", "task", "dsair")
     }
     return Config.from_dict(data)

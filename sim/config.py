@@ -501,6 +501,48 @@ class RelationsConfig:
 
 
 @dataclass(frozen=True)
+class StrategyConfig:
+    """Labs' strategy evolution by pairwise comparison (sim.strategies)."""
+
+    adapt_every: int = param(
+        0,
+        doc="Months between strategy revisions; 0 keeps strategies fixed.",
+        unit="months",
+        low=0,
+    )
+    beta: float = param(
+        20.0,
+        doc="Intensity of selection of the Fermi imitation rule.",
+        unit="1/payoff",
+        low=0.0,
+        why="pairwise comparison (Traulsen, Nowak & Pacheco 2006)",
+    )
+    mutation: float = param(
+        0.05,
+        doc="Probability a revising lab tries a random strategy instead.",
+        unit="probability",
+        low=0.0,
+        high=1.0,
+    )
+    revenue_weight: float = param(
+        1.0,
+        doc="Payoff of earning the whole market's revenue for a month, relative to one "
+        "percentage point of monthly capability growth.",
+        low=0.0,
+    )
+    in_house_eval: float = param(
+        0.15,
+        doc="Share of compute an in_house lab spends on evaluation.",
+        unit="fraction of compute",
+        low=0.0,
+        high=1.0,
+        high_open=True,
+    )
+    adapt_openness: bool = param(False, doc="Imitation also copies the other lab's openness.")
+    adapt_safety: bool = param(False, doc="Imitation also copies the other lab's safety share.")
+
+
+@dataclass(frozen=True)
 class EventConfig:
     """One scheduled event; which fields apply depends on `kind` (see sim.events)."""
 
@@ -606,6 +648,7 @@ class Config:
     population: PopulationConfig = param(factory=PopulationConfig, doc="Developers.")
     market: MarketConfig = param(factory=MarketConfig, doc="Money and self-hosting.")
     relations: RelationsConfig = param(factory=RelationsConfig, doc="Lab trust graph.")
+    strategy: StrategyConfig = param(factory=StrategyConfig, doc="Strategy evolution.")
     scenario: ScenarioConfig = param(factory=ScenarioConfig, doc="Preset and events.")
 
     def __post_init__(self) -> None:
@@ -764,6 +807,11 @@ def _check_names(config: Config) -> None:
             raise ConfigError(
                 f"labs.{name}.capability = {lab.capability}: expected one value for each "
                 f"domain {sorted(domains)}"
+            )
+        if config.strategy.adapt_every and config.strategy.in_house_eval + lab.safety >= 1.0:
+            raise ConfigError(
+                f"strategy.in_house_eval + labs.{name}.safety = "
+                f"{config.strategy.in_house_eval + lab.safety:g}: expected below 1"
             )
         if lab.eval_investment + lab.safety >= 1.0:
             raise ConfigError(

@@ -15,6 +15,7 @@ import numpy as np
 
 from sim.agents.lab import CHANNELS
 from sim.agents.provider import AccessState
+from sim.strategies import STRATEGIES, strategy_of
 
 if TYPE_CHECKING:
     from sim.model import AccessModel
@@ -134,6 +135,16 @@ def compute(model: AccessModel) -> dict[str, float]:
     return {lab.name: lab.compute for lab in model.labs}
 
 
+def strategy_share(model: AccessModel) -> dict[str, float]:
+    """Share of labs playing each registered strategy (sim.strategies)."""
+    playing = [strategy_of(lab) for lab in model.labs]
+    return {name: playing.count(name) / len(playing) for name in STRATEGIES}
+
+
+def strategy_changes(model: AccessModel) -> float:
+    return float(model.tally["strategy_change"])
+
+
 # --- conflict -------------------------------------------------------------------------------
 
 
@@ -208,6 +219,7 @@ REPORTERS: dict[str, Callable[[AccessModel], float]] = {
         reinstatements,
         news_reach,
         developer_welfare,
+        strategy_changes,
     )
 }
 ENTITY_REPORTERS: dict[str, Callable[[AccessModel], dict[str, float]]] = {
@@ -219,6 +231,7 @@ ENTITY_REPORTERS: dict[str, Callable[[AccessModel], dict[str, float]]] = {
     "lab_revenue": lab_revenue,
     "provider_revenue": provider_revenue,
     "compute": compute,
+    "strategy_share": strategy_share,
 }
 
 

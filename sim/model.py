@@ -18,8 +18,9 @@ from sim.config import Config, Openness
 from sim.events import schedule
 from sim.metrics import collector
 from sim.policies import RETALIATION
+from sim.strategies import adapt
 
-STREAMS = ("init", "research", "monitoring", "service", "news", "choice")
+STREAMS = ("init", "research", "monitoring", "service", "news", "choice", "strategy")
 """Independent random streams, one per phase, all spawned from the model's rng: a change
 in one phase's draws (say, news of a revocation) leaves the others' draws unchanged, so a
 run with and without an intervention share common random numbers."""
@@ -132,6 +133,7 @@ class AccessModel(mesa.Model):  # type: ignore[misc]
         self.inform_developers()
         self.choose_providers()
         self.settle_accounts()
+        self.adapt_strategies()
         self.record()
 
     def expire_revocations(self) -> None:
@@ -264,6 +266,12 @@ class AccessModel(mesa.Model):  # type: ignore[misc]
         pop.model_lab = np.where(
             on_api, best_lab[rows, np.minimum(pop.choice, len(self.providers) - 1)], -1
         )
+
+    def adapt_strategies(self) -> None:
+        """Phase 7 (end): every `strategy.adapt_every` months labs revise their strategies."""
+        every = self.config.strategy.adapt_every
+        if every and self.steps % every == 0:
+            adapt(self, self.streams["strategy"])
 
     def settle_accounts(self) -> None:
         """Phase 7: developers' spend -> provider revenue -> lab revenue -> next compute."""

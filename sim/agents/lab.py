@@ -35,6 +35,8 @@ class Lab(mesa.Agent):  # type: ignore[misc]
         self.eval_investment = cfg.eval_investment
         self.safety = cfg.safety
         self.revenue = 0.0
+        self.revenue_since_revision = 0.0
+        self.capability_at_revision = self.capability.copy()
         self.cash = 0.0
         self.spillover = np.zeros(len(CHANNELS))
         """Capability gained this month by channel, summed over domains."""
@@ -104,5 +106,6 @@ class Lab(mesa.Agent):  # type: ignore[misc]
         """Book this month's revenue and set next month's compute."""
         reinvest = self.model.config.market.reinvest
         self.revenue = revenue
+        self.revenue_since_revision += revenue
         self.compute = self.base_compute + reinvest * revenue
         self.cash += (1.0 - reinvest) * revenue
