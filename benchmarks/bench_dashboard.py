@@ -1,0 +1,62 @@
+"""Time to advance and redraw one month of the dashboard at the default size.
+
+Runs the page's own code (sim/app.py) on the default 10,000 developers: the step that
+advances the run and its twin in lock-step, each view's update, and the PNG encoding that
+solara's FigureMatplotlib performs (savefig with `sim.app.PNG`). The user revokes access
+early, so every view also carries the intervention marker. Target: under 200 ms a month.
+
+    .venv/bin/python benchmarks/bench_dashboard.py [--developers N] [--months N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import statistics
+import time
+
+from sim.app import PNG, VIEWS, DashboardModel
+
+TARGET_MS = 200.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--developers", type=int, default=10_000)
+    parser.add_argument("--months", type=int, default=40)
+    args = parser.parse_args()
+
+    started = time.perf_counter()
+    model = DashboardModel(n_developers=args.developers, horizon=max(args.months + 5, 60))
+    assert model.run is not None, model.error
+    views = {name: make(model.run) for name, make in VIEWS.items()}
+    print(f"build both runs and the views: {1000 * (time.perf_counter() - started):.0f} ms")
+
+    def month() -> dict[str, float]:
+        t0 = time.perf_counter()
+        model.step()
+        t1 = time.perf_counter()
+        figures = [view.update() for view in views.values()]
+        t2 = time.perf_counter()
+        for fig in figures:
+            fig.savefig(io.BytesIO(), **PNG)
+        t3 = time.perf_counter()
+        return {"step": t1 - t0, "update": t2 - t1, "png": t3 - t2, "total": t3 - t0}
+
+    for _ in range(3):
+        month()
+    model.run.revoke("incumbent_api", "rival")
+    timings = [month() for _ in range(args.months)]
+
+    print(f"{args.developers:,} developers, run + twin, {len(views)} figures, {args.months} months")
+    for part in ("step", "update", "png", "total"):
+        ms = sorted(1000 * t[part] for t in timings)
+        p90 = ms[int(0.9 * (len(ms) - 1))]
+        print(f"  {part:>6}: median {statistics.median(ms):6.1f} ms   p90 {p90:6.1f} ms")
+    median = statistics.median(1000 * t["total"] for t in timings)
+    verdict = "met" if median < TARGET_MS else "MISSED"
+    print(f"advance + redraw one month: {median:.0f} ms (target < {TARGET_MS:.0f} ms: {verdict})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,278 @@
+"""The dashboard: its model code (sim/dashboard.py), then the page (sim/app.py) in a browser.
+
+The browser test starts the server exactly as the README does, on a free loopback port,
+drives the page with Playwright and the system's Chromium, and fails on any console error
+or any request to a host other than 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import numpy as np
+import pytest
+from helpers import REPO
+from PIL import Image
+
+from sim import Config
+from sim.agents.provider import AccessState
+from sim.dashboard import PRESETS, USER_REASON, VIEWS, DashboardModel, Timeline, preset_data
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOT_COPY = Path("/tmp/dashboard.png")
+SERVER_START_TIMEOUT = 45.0
+
+
+def _capability(model: DashboardModel, which: str, lab: str) -> list[float]:
+    assert model.run is not None
+    rows = getattr(model.run, which).datacollector.model_vars["capability"]
+    return [row[lab] for row in rows]
+
+
+# --- the model code, without a browser -------------------------------------------------------
+
+
+def test_presets_compose_as_hydra_does(composer: Callable[..., Config]) -> None:
+    assert set(PRESETS) == {p.stem for p in (REPO / "configs" / "scenario").glob("*.yaml")}
+    for preset in PRESETS:
+        assert Config.from_dict(preset_data(preset)) == composer(f"scenario={preset}"), preset
+
+
+def test_twin_matches_until_the_intervention_and_differs_after() -> None:
+    model = DashboardModel(preset="baseline", n_developers=300)
+    assert model.run is not None and not model.error
+    for _ in range(3):
+        model.step()
+    message = model.run.revoke("incumbent_api", "rival")
+    assert "revoked rival" in message
+    assert model.run.main.provider("incumbent_api").state_of("rival") is AccessState.REVOKED
+    assert model.run.twin.provider("incumbent_api").state_of("rival") is AccessState.ALLOWED
+    for _ in range(4):
+        model.step()
+    main, twin = _capability(model, "main", "rival"), _capability(model, "twin", "rival")
+    assert main[:4] == twin[:4], "common random numbers: identical before the intervention"
+    assert all(m < t for m, t in zip(main[4:], twin[4:], strict=True)), (main, twin)
+    assert not any(e["reason"] == USER_REASON for e in model.run.twin.event_log)
+
+
+def test_revocations_that_cannot_happen_are_explained() -> None:
+    model = DashboardModel(preset="safe_harbor", n_developers=300)
+    assert model.run is not None
+    assert "own API" in model.run.revoke("incumbent_api", "incumbent")
+    model.run.revoke("incumbent_api", "rival")
+    assert "already" in model.run.revoke("incumbent_api", "rival")
+    while model.run.month < 30:
+        model.step()
+    assert "safe-harbour" in model.run.revoke("rival_api", "incumbent")
+    assert len(model.run.interventions) == 1
+
+
+@pytest.mark.parametrize(
+    ("settings", "expected"),
+    [
+        ({"social_degree": 7}, "population.social_degree = 7: expected an even number"),
+        ({"n_developers": 10, "social_degree": 12}, "expected fewer than"),
+        ({"horizon": 12}, "expected a month inside the horizon [1, 12]"),
+    ],
+)
+def test_invalid_settings_leave_a_message_and_no_run(
+    settings: dict[str, int], expected: str
+) -> None:
+    model = DashboardModel(**settings)
+    assert expected in model.error
+    assert model.run is None and not model.running
+    model.step()
+
+
+def test_every_view_marks_the_intervention() -> None:
+    model = DashboardModel(preset="baseline", n_developers=300)
+    assert model.run is not None
+    views = {name: make(model.run) for name, make in VIEWS.items()}
+    model.step()
+    model.run.revoke("incumbent_api", "rival")
+    model.step()
+    for name, view in views.items():
+        view.update()
+        if isinstance(view, Timeline):
+            assert "dashed: twin" in view.caption(), name
+            assert "red line: your revocation after month 1" in view.caption(), name
+        else:
+            assert "incumbent_api cut off rival" in view.caption()
+
+
+# --- the page in a real browser ------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Path:
+    """The system's Chromium; CI installs it, and its absence fails the test (never skips)."""
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: install it with `apt-get install -y chromium`")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="module")
+def server_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("server") / "solara.log"
+
+
+@pytest.fixture(scope="module")
+def dashboard_url(chromium: Path, server_log: Path) -> Iterator[str]:
+    """The dashboard served by the README's command on a free loopback port, stopped by its
+    PID afterwards. PYTEST_CURRENT_TEST is dropped so solara serves the page a user gets."""
+    port, log = _free_port(), server_log
+    direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    solara = Path(sys.executable).with_name("solara")
+    command = [str(solara), "run", "sim/app.py", "--production", "--no-check-version"]
+    command += ["--no-open", "--host", "127.0.0.1", "--port", str(port)]
+    env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
+    url = f"http://127.0.0.1:{port}/"
+    with log.open("w") as out:
+        proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"the dashboard server exited ({proc.returncode}):\n{log.read_text()}")
+            try:
+                with direct.open(url, timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except (urllib.error.URLError, OSError):
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(
+                    f"the dashboard did not answer within {SERVER_START_TIMEOUT:.0f} s:\n"
+                    + log.read_text()[-3000:]
+                )
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+def _red_pixels(png: bytes) -> int:
+    """Pixels of the intervention marker's pure red (antialiased edges excluded)."""
+    rgb = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+    return int(((rgb[..., 0] > 200) & (rgb[..., 1] < 60) & (rgb[..., 2] < 60)).sum())
+
+
+def _is_loopback(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("data", "blob") or parts.hostname == "127.0.0.1"
+
+
+def test_dashboard_in_a_real_browser(
+    chromium: Path, dashboard_url: str, server_log: Path, tmp_path: Path
+) -> None:
+    try:
+        from playwright.sync_api import expect, sync_playwright
+    except ImportError:
+        pytest.fail("playwright is missing: pip install the project's dev extra")
+
+    requests: list[str] = []
+    errors: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1300})
+            page.set_default_timeout(20_000)
+            page.on("request", lambda r: requests.append(r.url))
+            page.on("websocket", lambda ws: requests.append(ws.url))
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.route(
+                lambda url: not _is_loopback(url), lambda route: route.abort("blockedbyclient")
+            )
+            page.goto(dashboard_url)
+
+            def month(n: int) -> None:
+                expect(page.locator(".ar-month")).to_have_text(f"Month {n} of 60")
+
+            def step_to(n: int) -> None:
+                while (now := int(page.locator(".ar-month").inner_text().split()[1])) < n:
+                    page.get_by_role("button", name="Step", exact=True).click()
+                    month(now + 1)
+
+            def plot(name: str) -> bytes:
+                return page.locator(f".ar-{name} img").screenshot()
+
+            month(0)
+            page.locator(".v-select").filter(has_text="Scenario preset").click()
+            page.get_by_role("option", name="baseline").click()
+            page.get_by_role("button", name="Reset", exact=True).click()
+            expect(page.get_by_text("Preset: baseline")).to_be_visible()
+            expect(page.get_by_text("Business as usual.")).to_be_visible()
+            month(0)
+            step_to(3)
+            before = {name: plot(name) for name in VIEWS}
+
+            page.get_by_role("button", name="Revoke access now").click()
+            expect(page.locator(".ar-message")).to_contain_text("incumbent_api revoked rival")
+            step_to(6)
+            after = {name: plot(name) for name in VIEWS}
+            for name in VIEWS:
+                assert after[name] != before[name], f"the {name} plot did not change"
+                red = _red_pixels(after[name]) - _red_pixels(before[name])
+                assert red > 20, f"no intervention marker on the {name} plot"
+            for name in ("capability", "trust", "share"):
+                text = page.locator(f".ar-{name} .ar-caption").inner_text()
+                assert "dashed: twin without your revocations" in text, name
+                assert "red line: your revocation after month 3" in text, name
+            expect(page.locator(".ar-network .ar-caption")).to_contain_text(
+                "incumbent_api cut off rival"
+            )
+            shot = tmp_path / "dashboard.png"
+            page.screenshot(path=shot, full_page=True)
+            shutil.copyfile(shot, SCREENSHOT_COPY)
+
+            ties = page.locator(".v-input").filter(has_text="Social ties per developer")
+            ties.get_by_role("slider").press("ArrowRight")
+            page.get_by_role("button", name="Reset", exact=True).click()
+            expect(page.locator(".ar-error")).to_contain_text(
+                "population.social_degree = 7: expected an even number"
+            )
+            assert "Traceback" not in page.inner_text("body")
+            ties.get_by_role("slider").press("ArrowLeft")
+            page.get_by_role("button", name="Reset", exact=True).click()
+            month(0)
+            step_to(1)
+        finally:
+            browser.close()
+
+    outside = [url for url in requests if not _is_loopback(url)]
+    assert not outside, f"requests left the machine: {outside}"
+    assert not errors, f"browser console errors: {errors}"
+    assert "Could not load URL" not in server_log.read_text(), "an asset is missing offline"
