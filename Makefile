@@ -25,8 +25,8 @@ run: $(STAMP)
 	$(BIN)/accessrace experiment=flagship $(ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check sim experiments tests benchmarks
-	$(BIN)/ruff format --check sim experiments tests benchmarks
+	$(BIN)/ruff check sim experiments tests benchmarks notebooks docs
+	$(BIN)/ruff format --check sim experiments tests benchmarks notebooks docs
 	$(BIN)/mypy
 
 test: lint
