@@ -61,7 +61,7 @@ def main(cfg: DictConfig) -> None:
     )
     try:
         result = run(config, out_dir)
-    except RunDirectoryError as err:
+    except (ConfigError, RunDirectoryError) as err:
         fail(str(err))
     print()
     print(summarize(result))

@@ -18,6 +18,7 @@ from sim.config import Config, Openness
 from sim.events import schedule
 from sim.metrics import collector
 from sim.policies import RETALIATION
+from sim.population import Population, check_memory
 from sim.strategies import adapt
 
 STREAMS = ("init", "research", "monitoring", "service", "news", "choice", "strategy")
@@ -30,6 +31,7 @@ class AccessModel(mesa.Model):  # type: ignore[misc]
     """Frontier labs competing through API access; one step is one month."""
 
     def __init__(self, config: Config) -> None:
+        check_memory(config.population.n_developers)
         super().__init__(rng=config.seed)
         self.config = config
         self.streams = dict(zip(STREAMS, self.rng.spawn(len(STREAMS)), strict=True))
@@ -50,6 +52,7 @@ class AccessModel(mesa.Model):  # type: ignore[misc]
         self.hosts = np.array(
             [[lab.name in p.hosts for lab in self.labs] for p in self.providers], dtype=bool
         )
+        self.hosted_indices = [np.flatnonzero(row) for row in self.hosts]
 
         self.access_graph = nx.DiGraph()
         """Who may call which provider now: lab -> provider edges with an AccessState."""
@@ -61,8 +64,6 @@ class AccessModel(mesa.Model):  # type: ignore[misc]
         self.lab_trust = nx.complete_graph([lab.name for lab in self.labs], nx.DiGraph)
         """How much each lab trusts each other lab (directed, weights in [0, 1])."""
         nx.set_edge_attributes(self.lab_trust, rel.initial_lab_trust, "weight")
-
-        from sim.population import Population
 
         self.population = Population(
             config.population,
@@ -237,14 +238,25 @@ class AccessModel(mesa.Model):  # type: ignore[misc]
             data["weight"] += rel.recovery * (rel.initial_lab_trust - data["weight"])
 
     def option_quality(self) -> tuple[np.ndarray, np.ndarray]:
-        """Need-weighted quality of every option per developer, and which lab serves it."""
+        """Need-weighted quality of every option per developer, and which lab serves it.
+
+        One column per provider (the best of its hosted labs for each developer), then
+        self-hosting; computed provider by provider, so no (developers x providers x labs)
+        array is ever built.
+        """
         pop = self.population
         served = np.array([lab.served_or_zero for lab in self.labs])
         per_lab = pop.needs @ served.T
-        masked = np.where(self.hosts[None, :, :], per_lab[:, None, :], -np.inf)
-        best_lab = masked.argmax(axis=2)
         quality = np.empty((pop.n, len(self.providers) + 1))
-        quality[:, :-1] = np.take_along_axis(masked, best_lab[:, :, None], axis=2)[:, :, 0]
+        best_lab = np.empty((pop.n, len(self.providers)), dtype=np.int64)
+        for p, hosted in enumerate(self.hosted_indices):
+            if len(hosted) == 1:
+                quality[:, p] = per_lab[:, hosted[0]]
+                best_lab[:, p] = hosted[0]
+            else:
+                pick = per_lab[:, hosted].argmax(axis=1)
+                best_lab[:, p] = hosted[pick]
+                quality[:, p] = per_lab[np.arange(pop.n), best_lab[:, p]]
         quality[:, -1] = self.config.market.selfhost_discount * (pop.needs @ self.best_open_model())
         return quality, best_lab
 

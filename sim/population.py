@@ -13,10 +13,42 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 
-from sim.config import PopulationConfig
+from sim.config import ConfigError, PopulationConfig
 
 QUALITY_FLOOR = 1e-6
 """Quality below which an option is worthless (a provider serving only closed models)."""
+
+
+BYTES_PER_DEVELOPER = 2_000
+"""Peak memory per developer, rounded up from the measured 1.8 GB peak RSS of a
+1,000,000-developer run (benchmarks/bench_scale.py): numpy columns, the social graph in
+networkx and as a sparse matrix, and the Mesa Developer agents."""
+BASE_BYTES = 400 * 2**20
+"""The interpreter, numpy, pandas, mesa and the rest of the model."""
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available to a new process now (Linux), or None if unknown."""
+    try:
+        with open("/proc/meminfo") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        return None
+    return None
+
+
+def check_memory(n_developers: int) -> None:
+    """Refuse, before allocating anything, a population this machine cannot hold."""
+    need = BASE_BYTES + n_developers * BYTES_PER_DEVELOPER
+    have = available_memory()
+    if have is not None and need > have:
+        raise ConfigError(
+            f"population.n_developers = {n_developers:,} needs about {need / 2**30:.1f} GiB of "
+            f"memory; {have / 2**30:.1f} GiB are available. Use fewer developers or a machine "
+            "with more memory."
+        )
 
 
 @dataclass
@@ -60,6 +92,7 @@ class Population:
         """Chosen option: a provider index, or n_providers for self-hosting."""
         self.switched = np.zeros(n, dtype=bool)
         self.utility = np.zeros(n)
+        self.option_shares = np.zeros(n_providers + 1)
         self.quality = np.zeros(n)
         self.model_lab = np.full(n, -1, dtype=np.int64)
         """Lab whose model each developer currently uses (-1: none); kept by the model."""
@@ -117,6 +150,7 @@ class Population:
         self.choice = new_choice
         rows = np.arange(self.n)
         self.utility = utility[rows, self.choice]
+        self.option_shares = np.bincount(self.choice, minlength=self.n_providers + 1) / self.n
 
     # --- news and trust ----------------------------------------------------------------------
 
@@ -171,20 +205,18 @@ class Population:
         """Trust in the provider used moves toward this month's observed service; trust in
         the others recovers slowly toward its starting mean."""
         c = self.cfg
-        on_api = self.choice < self.n_providers
-        rows = np.nonzero(on_api)[0]
+        rows = np.flatnonzero(self.choice < self.n_providers)
         used = self.choice[rows]
-        unused = np.ones_like(self.trust, dtype=bool)
-        unused[rows, used] = False
-        self.trust[unused] += c.trust_recovery * (c.initial_trust - self.trust[unused])
+        before = self.trust[rows, used]
+        self.trust += c.trust_recovery * (c.initial_trust - self.trust)
         observed = 1.0 - outage[used].astype(float)
-        self.trust[rows, used] += c.trust_learning * (observed - self.trust[rows, used])
+        self.trust[rows, used] = before + c.trust_learning * (observed - before)
 
     # --- summaries ---------------------------------------------------------------------------
 
     def shares(self) -> np.ndarray:
         """Share of developers on each option (providers, then self-hosting)."""
-        return np.bincount(self.choice, minlength=self.n_providers + 1) / self.n
+        return self.option_shares
 
     def hedging(self) -> np.ndarray:
         """API users who keep a fallback because they distrust their provider."""

@@ -162,3 +162,14 @@ def test_cli_unknown_preset_lists_the_choices(tmp_path: Path) -> None:
     assert proc.returncode != 0
     assert "nonesuch" in proc.stderr and "claude_cutoff" in proc.stderr
     assert "Traceback" not in proc.stderr + proc.stdout
+
+
+def test_a_population_too_large_for_the_machine_is_refused_up_front(tmp_path: Path) -> None:
+    huge = with_change("population.n_developers", 10**9)
+    with pytest.raises(ConfigError, match=r"n_developers = 1,000,000,000 needs about .* GiB"):
+        sim.run(huge)
+    proc = run_cli(
+        "population.n_developers=1000000000", f"hydra.run.dir={tmp_path / 'r'}", cwd=tmp_path
+    )
+    assert proc.returncode == 2 and "GiB are available" in proc.stderr
+    assert "Traceback" not in proc.stderr

@@ -1,0 +1,159 @@
+"""Performance at scale, measured side by side in one run (numbers are ratios where possible).
+
+1. a whole default run vs a bare-numpy kernel doing the same developer arithmetic on the
+   same arrays for the same number of steps (target: run <= 2x kernel);
+2. time per developer-step at 10,000, 100,000 and 1,000,000 developers (target: within
+   1.5x of the 10,000 figure);
+3. peak RSS of 1,000,000 developers x 60 months, in a child process (target <= 4 GB);
+4. import time of `sim` and of the command line;
+5. a cProfile of the default run, top functions.
+
+    .venv/bin/python benchmarks/bench_scale.py [--skip-million]
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import pstats
+import resource
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+import sim
+from sim.config import PopulationConfig
+from sim.model import AccessModel
+
+
+def kernel(model: AccessModel, steps: int, rng: np.random.Generator) -> None:
+    """The developers' monthly arithmetic in bare numpy on the model's own arrays: quality
+    of each option, logit choice with switching cost, trust learning and recovery."""
+    pop, cfg = model.population, model.config.population
+    served = np.array([lab.served_or_zero for lab in model.labs])
+    prices = model.option_prices()
+    hosted = model.hosted_indices
+    discount, best_open = model.config.market.selfhost_discount, model.best_open_model()
+    n, p = pop.n, len(model.providers)
+    needs, trust, choice = pop.needs, pop.trust.copy(), pop.choice.copy()
+    sens = pop.price_sensitivity[:, None]
+    rows = np.arange(n)
+    for _ in range(steps):
+        per_lab = needs @ served.T
+        quality = np.empty((n, p + 1))
+        for k, labs in enumerate(hosted):
+            quality[:, k] = per_lab[:, labs].max(axis=1)
+        quality[:, -1] = discount * (needs @ best_open)
+        full = np.empty_like(quality)
+        full[:, :p] = trust
+        full[:, p] = 1.0
+        utility = (
+            cfg.quality_weight * np.log(np.maximum(quality, 1e-6))
+            - sens * prices
+            + cfg.trust_weight * full
+        )
+        noisy = (
+            utility
+            - cfg.switching_cost * (np.arange(p + 1) != choice[:, None])
+            + cfg.choice_noise * rng.gumbel(size=utility.shape)
+        )
+        revise = rng.random(n) < cfg.revision_rate
+        choice = np.where(revise, noisy.argmax(axis=1), choice)
+        on_api = np.flatnonzero(choice < p)
+        before = trust[on_api, choice[on_api]]
+        trust += cfg.trust_recovery * (cfg.initial_trust - trust)
+        trust[on_api, choice[on_api]] = before + cfg.trust_learning * (1.0 - before)
+        _ = utility[rows, choice].mean()
+
+
+def best_of(repeats: int, fn: object) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()  # type: ignore[operator]
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def run_time(n: int, steps: int = 60) -> float:
+    config = sim.Config(population=PopulationConfig(n_developers=n), steps=steps)
+    start = time.perf_counter()
+    sim.run(config, figures=False)
+    return time.perf_counter() - start
+
+
+def import_time(code: str) -> float:
+    cmd = [
+        sys.executable,
+        "-c",
+        f"import time; t = time.perf_counter(); {code}; print(time.perf_counter() - t)",
+    ]
+    return min(
+        float(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout)
+        for _ in range(3)
+    )
+
+
+MILLION = """
+import resource, time, sim
+from sim.config import PopulationConfig
+start = time.perf_counter()
+sim.run(sim.Config(population=PopulationConfig(n_developers=1_000_000)), figures=False)
+print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--skip-million", action="store_true")
+    args = parser.parse_args()
+
+    print("1. whole default run vs bare-numpy developer kernel (10,000 developers, 60 months)")
+    whole = best_of(3, lambda: run_time(10_000))
+    model = AccessModel(sim.Config())
+    bare = best_of(3, lambda: kernel(model, 60, np.random.default_rng(0)))
+    print(
+        f"   whole run {whole:.3f} s, kernel {bare:.3f} s: ratio {whole / bare:.2f}x (target <= 2x)"
+    )
+
+    print("2. time per developer-step (whole run incl. set-up, 60 months)")
+    sizes = [10_000, 100_000] + ([] if args.skip_million else [1_000_000])
+    per: dict[int, float] = {}
+    for n in sizes:
+        t = best_of(2 if n < 1_000_000 else 1, lambda n=n: run_time(n))
+        per[n] = t / (n * 60)
+        print(
+            f"   {n:>9,} developers: {t:7.2f} s, {1e9 * per[n]:7.1f} ns per developer-step, "
+            f"{per[n] / per[10_000]:.2f}x the 10,000 figure (target <= 1.5x)"
+        )
+
+    if not args.skip_million:
+        print("3. memory of 1,000,000 developers x 60 months (child process)")
+        out = subprocess.run(
+            [sys.executable, "-c", MILLION], capture_output=True, text=True, check=True
+        ).stdout.split()
+        print(f"   {float(out[0]):.1f} s, peak RSS {int(out[1]) / 1024**2:.2f} GB (target <= 4 GB)")
+
+    print("4. start-up")
+    print(
+        f"   import sim: {import_time('import sim'):.2f} s; "
+        f"import experiments.main (the CLI): {import_time('import experiments.main'):.2f} s"
+    )
+
+    print("5. profile of the default run (top 15 by own time)")
+    profiler = cProfile.Profile()
+    profiler.enable()
+    sim.run(sim.Config(), figures=False)
+    profiler.disable()
+    text = io.StringIO()
+    pstats.Stats(profiler, stream=text).sort_stats("tottime").print_stats(15)
+    print("\n".join("   " + line for line in text.getvalue().splitlines()[4:26]))
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"(this process peak RSS {peak:.0f} MB)")
+
+
+if __name__ == "__main__":
+    main()
