@@ -34,6 +34,9 @@ test: lint
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_developer_step.py
+	$(BIN)/python benchmarks/bench_scale.py
+	$(BIN)/python benchmarks/bench_sweeps.py
+	$(BIN)/python benchmarks/bench_dashboard.py
 
 clean-venv:
 	rm -rf $(VENV)
