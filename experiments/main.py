@@ -3,6 +3,10 @@
 accessrace                                   # the flagship claude_cutoff scenario
 accessrace scenario=escalation seed=7        # any preset, seed or parameter
 accessrace --help                            # groups, choices and the config
+accessrace experiment=flagship               # a paired sweep, its effect table and report
+accessrace experiment=policy_sweep           # policies x monitoring x benchmarking
+accessrace experiment=sensitivity            # Morris and Sobol indices
+accessrace experiment=discovery              # PRIM: where does the cutoff lower innovation?
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from experiments.sweeps import (
     run_sweep_job,
     signature,
     specs_for,
+    write_report,
 )
 from sim import Config, ConfigError, RunDirectoryError, run
 from sim.report import summarize
@@ -41,8 +46,14 @@ def main(cfg: DictConfig) -> None:
     if cfg.task == "dsair":
         run_dsair(cfg, Path(hydra_cfg.runtime.output_dir))
         return
+    if cfg.task in ("sensitivity", "discovery"):
+        from experiments.designs import run_discovery_task, run_sensitivity_task
+
+        task = run_sensitivity_task if cfg.task == "sensitivity" else run_discovery_task
+        task(cfg, Path(hydra_cfg.runtime.output_dir))
+        return
     if cfg.task != "simulate":
-        fail(f"task = {cfg.task!r}: expected 'simulate' or 'dsair'")
+        fail(f"task = {cfg.task!r}: expected 'simulate', 'dsair', 'sensitivity' or 'discovery'")
     if hydra_cfg.mode is RunMode.MULTIRUN:
         run_sweep_job(cfg, Path(hydra_cfg.sweep.dir))
         return
@@ -60,13 +71,35 @@ def main(cfg: DictConfig) -> None:
         flush=True,
     )
     try:
-        result = run(config, out_dir)
+        result = run(config, out_dir, progress=Progress())
     except (ConfigError, RunDirectoryError) as err:
         fail(str(err))
     print()
     print(summarize(result))
     print()
     print(f"Results in {out_dir}/: timeseries.parquet, events.parquet, config.yaml, figures/")
+
+
+class Progress:
+    """Prints months done and an ETA, at most every few seconds, once a run takes a while.
+
+    The clock starts at the first month, so the model's set-up does not distort the ETA.
+    """
+
+    def __init__(self, every: float = 3.0) -> None:
+        self.every = every
+        self.start: tuple[float, int] | None = None
+        self.last = time.time()
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.time()
+        if self.start is None:
+            self.start, self.last = (now, done), now
+        elif now - self.last >= self.every and done < total:
+            t0, d0 = self.start
+            eta = (total - done) * (now - t0) / (done - d0)
+            print(f"  month {done}/{total}, ETA {eta:.0f} s", flush=True)
+            self.last = now
 
 
 def run_replicates(cfg: DictConfig, config: Config, out_dir: Path) -> None:
@@ -95,6 +128,7 @@ def run_replicates(cfg: DictConfig, config: Config, out_dir: Path) -> None:
     if cfg.sweep.intervention:
         print()
         print(report_effects(out_dir))
+    write_report(out_dir)
     print(f"\nResults in {out_dir}/runs/ (load with sim.results.load)")
 
 
