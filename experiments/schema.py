@@ -15,7 +15,7 @@ import typing
 from typing import Any
 
 from hydra.core.config_store import ConfigStore
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import MISSING, DictConfig, OmegaConf
 
 from sim.config import Config, EventKind
 
@@ -100,17 +100,75 @@ class DsairConfig:
     pr_points: int = 51
 
 
+@dataclasses.dataclass
+class RangeConfig:
+    """A parameter varied by a design: a dotted config path and its [low, high] range."""
+
+    path: str = MISSING
+    low: float = MISSING
+    high: float = MISSING
+
+
+@dataclasses.dataclass
+class SensitivityConfig:
+    """Global sensitivity analysis (sim.sensitivity): the ranges, outcomes and sample sizes.
+    Replicates per point come from `sweep.replicates`, the directory from `sweep.name`."""
+
+    parameters: list[RangeConfig] = dataclasses.field(default_factory=list)
+    outcomes: list[str] = dataclasses.field(
+        default_factory=lambda: [
+            "frontier_capability",
+            "developer_trust",
+            "open_weights_share",
+            "hhi",
+        ]
+    )
+    methods: list[str] = dataclasses.field(default_factory=lambda: ["morris", "sobol"])
+    morris_trajectories: int = 10
+    morris_levels: int = 4
+    sobol_samples: int = 64
+    seed: int = 0
+    n_jobs: int = -1
+
+
+@dataclasses.dataclass
+class DiscoveryConfig:
+    """Scenario discovery (sim.discovery): the sampled ranges, the case of interest and
+    PRIM's settings. The intervention comes from `sweep.intervention`."""
+
+    parameters: list[RangeConfig] = dataclasses.field(default_factory=list)
+    samples: int = 100
+    metric: str = "frontier_capability"
+    after: int | None = None
+    threshold: float = 0.0
+    below: bool = True
+    density: float = 0.8
+    peel_alpha: float = 0.05
+    paste_alpha: float = 0.05
+    mass_min: float = 0.05
+    significance: float = 0.05
+    seed: int = 0
+    n_jobs: int = -1
+
+
+DESIGN_KEYS = ("sensitivity", "discovery")
+"""Top-level keys that configure designs, not the model; sweep signatures leave them out so
+adding them changed no existing sweep's identity."""
+
 AccessraceConfig = dataclasses.make_dataclass(
     "AccessraceConfig",
     [
         ("task", str, dataclasses.field(default="simulate")),
         ("sweep", SweepConfig, dataclasses.field(default_factory=SweepConfig)),
         ("dsair", DsairConfig, dataclasses.field(default_factory=DsairConfig)),
+        ("sensitivity", SensitivityConfig, dataclasses.field(default_factory=SensitivityConfig)),
+        ("discovery", DiscoveryConfig, dataclasses.field(default_factory=DiscoveryConfig)),
     ],
     bases=(thaw(Config),),
     module=__name__,
 )
-"""The schema Hydra sees: sim.Config's mutable twin plus the command line's `sweep`."""
+"""The schema Hydra sees: sim.Config's mutable twin plus the command line's `sweep` and the
+settings of the dsair, sensitivity and discovery tasks."""
 
 
 def register() -> None:
@@ -124,6 +182,6 @@ def to_sim_config(cfg: DictConfig) -> Config:
         if OmegaConf.is_config(cfg[key])
         else cfg[key]
         for key in cfg
-        if key not in ("hydra", "sweep", "task", "dsair")
+        if key not in ("hydra", "sweep", "task", "dsair", *DESIGN_KEYS)
     }
     return Config.from_dict(data)

@@ -26,9 +26,9 @@ from hydra.experimental.callback import Callback
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
-from experiments.schema import to_sim_config
+from experiments.schema import DESIGN_KEYS, to_sim_config
 from sim import ConfigError
-from sim.analysis import effect_table
+from sim.analysis import effect_table, headline_metrics
 from sim.config import Config, EventKind
 from sim.results import (
     RUNS,
@@ -136,7 +136,7 @@ def signature(cfg: DictConfig, overrides: list[str]) -> str:
         if OmegaConf.is_config(cfg[k])
         else cfg[k]
         for k in cfg
-        if k != "hydra"
+        if k != "hydra" and k not in DESIGN_KEYS
     }
     text = json.dumps([base, sorted(overrides)], sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
@@ -223,22 +223,30 @@ class SweepCallback(Callback):  # type: ignore[misc]
         if manifest["intervention"] and done:
             print()
             print(report_effects(sweep_dir))
+        write_report(sweep_dir)
         if failed:
             fail(f"{len(failed)} job(s) failed in this session; details in {sweep_dir / FAILED}/")
 
 
-# --- the effect table ---------------------------------------------------------------------
+# --- the effect table and the report ------------------------------------------------------
 
 
-def headline_metrics(config: Config, intervention: list[EventKind]) -> list[str]:
-    """The outcomes a policy analyst asks about first, named for the intervention."""
-    metrics = ["frontier_capability"]
-    revoke = [e for e in config.scenario.events if e.kind is EventKind.revoke_access]
-    if EventKind.revoke_access in intervention and revoke:
-        metrics = [f"capability__{revoke[0].lab}", *metrics, f"trust__{revoke[0].provider}"]
-    else:
-        metrics += ["developer_trust"]
-    return [*metrics, "open_weights_share", "hhi"]
+def write_report(sweep_dir: Path) -> Path | None:
+    """Write the sweep's HTML report and print where; a failure to report is a warning, never
+    a failed sweep (the runs are safe in the store)."""
+    from sim.report import build_report
+
+    try:
+        path = build_report(sweep_dir)
+    except Exception as err:  # the report is a by-product: keep the sweep's exit status
+        print(
+            f"accessrace: warning: no report for {sweep_dir}: {type(err).__name__}: {err}",
+            file=sys.stderr,
+            flush=True,
+        )
+        return None
+    print(f"[accessrace] report: {path}", flush=True)
+    return path
 
 
 def report_effects(

@@ -1,0 +1,46 @@
+"""Turn a sweep directory into a self-contained HTML report (works offline).
+
+accessrace-report sweeps/flagship [--out report.html] [--seed 0]
+python -m experiments.report sweeps/flagship
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from sim.analysis import sweep_status
+from sim.results import MANIFEST
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="accessrace-report", description=__doc__)
+    parser.add_argument("sweep_dir", type=Path, help="a sweep directory (with manifest.json)")
+    parser.add_argument("--out", type=Path, help="where to write (default: SWEEP_DIR/report.html)")
+    parser.add_argument("--seed", type=int, default=0, help="bootstrap seed")
+    args = parser.parse_args(argv)
+    logging.getLogger("MESA").setLevel(logging.WARNING)
+    if not (args.sweep_dir / MANIFEST).exists():
+        print(
+            f"accessrace-report: error: {args.sweep_dir} is not a sweep directory (no {MANIFEST})",
+            file=sys.stderr,
+        )
+        return 2
+    from sim.report import build_report
+
+    status = sweep_status(args.sweep_dir)
+    for message in status.messages():
+        print(f"accessrace-report: partial sweep: {message}", file=sys.stderr)
+    try:
+        path = build_report(args.sweep_dir, args.out, seed=args.seed)
+    except (KeyError, ValueError) as err:
+        print(f"accessrace-report: error: {err.args[0]}", file=sys.stderr)
+        return 2
+    print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,134 @@
+"""experiment=policy_sweep: policies x monitoring x benchmarking share, and its report."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from helpers import REPO, run_cli
+from hydra import compose, initialize_config_dir
+
+from experiments.main import CONFIG_DIR
+from sim import Config
+from sim.analysis import group_estimates, run_outcomes
+from sim.report import fmt
+from sim.results import load, read_manifest
+
+POLICIES = [p.stem for p in (REPO / "configs" / "policy").glob("*.yaml")]
+
+
+def test_the_experiment_sweeps_six_policies_five_monitoring_levels_three_shares() -> None:
+    with initialize_config_dir(version_base="1.3", config_dir=str(CONFIG_DIR)):
+        cfg = compose("config", overrides=["experiment=policy_sweep"], return_hydra_config=True)
+    params = cfg.hydra.sweeper.params
+    assert sorted(params["policy"].split(",")) == sorted(POLICIES) and len(POLICIES) == 6
+    assert params["monitoring"].split(",") == ["x0", "x0.05", "x0.25", "x1", "x4"]
+    assert params["benchmarking"].split(",") == [
+        "rival_api_0pct",
+        "rival_api_40pct",
+        "rival_api_80pct",
+    ]
+    assert cfg.sweep.replicates >= 3 and cfg.scenario.name == "baseline"
+    assert cfg.hydra.mode.name == "MULTIRUN"
+
+
+@pytest.mark.parametrize("option", ["x0", "x0.05", "x0.25", "x1", "x4"])
+def test_monitoring_options_scale_every_provider(
+    composer: Callable[..., Config], option: str
+) -> None:
+    base, scaled = composer(), composer(f"monitoring={option}")
+    factor = float(option.removeprefix("x"))
+    for name, provider in base.providers.items():
+        assert scaled.providers[name].monitoring == pytest.approx(factor * provider.monitoring)
+
+
+@pytest.mark.parametrize(("share", "users"), [(0, 0), (40, 2), (80, 4)])
+def test_benchmarking_options_set_the_share_of_labs_on_rival_apis(
+    composer: Callable[..., Config], share: int, users: int
+) -> None:
+    config = composer(f"benchmarking=rival_api_{share}pct")
+    modes = {n: lab.benchmarking.value for n, lab in config.labs.items()}
+    assert sum(m == "rival_api" for m in modes.values()) == users == share * len(modes) // 100
+    assert modes["challenger"] == "distill", "the distiller is held fixed across the sweep"
+    for lab in config.labs.values():
+        assert (lab.intensity > 0) == (lab.benchmarking.value in ("rival_api", "distill"))
+
+
+class Numbers(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.figures: list[str] = []
+        self.values: dict[tuple[str, str], str] = {}
+        self._group: str | None = None
+        self._role: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "figure":
+            self.figures.append(a["id"])
+        if tag == "li" and "data-group" in a:
+            self._group = a["data-group"]
+        if tag == "span" and a.get("class") == "num":
+            self._role = a["data-role"]
+
+    def handle_endtag(self, tag: str) -> None:
+        self._role = None if tag == "span" else self._role
+        self._group = None if tag == "li" else self._group
+
+    def handle_data(self, data: str) -> None:
+        if self._group is not None and self._role is not None:
+            self.values[self._group, self._role] = data
+
+
+def test_a_small_policy_sweep_reports_heatmaps_and_the_frontier(tmp_path: Path) -> None:
+    proc = run_cli(
+        "experiment=policy_sweep",
+        "policy=permissive,revoke_on_detection",
+        "monitoring=x0,x4",
+        "benchmarking=rival_api_0pct,rival_api_80pct",
+        "sweep.replicates=2",
+        "population.n_developers=300",
+        "steps=30",
+        f"hydra.sweep.dir={tmp_path / 'p'}",
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    sweep_dir = tmp_path / "p"
+    assert read_manifest(sweep_dir)["planned_runs"] == 16
+    page = Numbers()
+    page.feed((sweep_dir / "report.html").read_text())
+    assert set(page.figures) == {
+        "fig-frontier",
+        "fig-heatmap_innovation",
+        "fig-heatmap_trust",
+        "fig-timeseries",
+    }
+    outcomes = run_outcomes(load(sweep_dir), ["developer_trust"], ["downstream_innovation"])
+    est = group_estimates(
+        outcomes,
+        "param__policy",
+        ["mean_downstream_innovation", "developer_trust"],
+        ["param__monitoring", "param__benchmarking"],
+    ).set_index(["param__policy", "metric"])
+    for policy in ("permissive", "revoke_on_detection"):
+        inn = est.loc[(policy, "mean_downstream_innovation")]
+        trust = est.loc[(policy, "developer_trust")]
+        assert page.values[policy, "innovation"] == fmt(inn["mean"])
+        assert page.values[policy, "innovation_low"] == fmt(inn["ci_low"])
+        assert page.values[policy, "trust"] == fmt(trust["mean"])
+        assert page.values[policy, "trust_high"] == fmt(trust["ci_high"])
+    assert (
+        est.loc[("permissive", "developer_trust"), "mean"]
+        > est.loc[("revoke_on_detection", "developer_trust"), "mean"]
+    ), "revocations cost the providers developers' trust"
+
+
+def test_the_efficient_frontier_keeps_ties() -> None:
+    import pandas as pd
+
+    from sim.analysis import pareto_front
+
+    points = pd.DataFrame({"x": [1.0, 1.0 + 1e-15, 0.5, 2.0, 0.2], "y": [0.8, 0.8, 0.9, 0.1, 0.1]})
+    assert pareto_front(points, "x", "y") == [2, 0, 1, 3]

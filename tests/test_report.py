@@ -1,0 +1,265 @@
+"""The HTML report of a sweep: self-contained, complete, and true to the data."""
+
+from __future__ import annotations
+
+import base64
+import shutil
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import mesa
+import numpy as np
+import pandas as pd
+import pytest
+from helpers import REPO, cutoff, run_cli
+
+import sim
+from sim.analysis import effects, sweep_status
+from sim.config import EventKind, PopulationConfig
+from sim.report import build_report, fmt
+from sim.results import ensure_manifest, load, read_provenance, run_files
+from sim.run import execute, plan, sweep
+
+AT, AFTER = 20, [3, 8]
+PAIRED_FIGURES = {"fig-timeseries_by_arm", "fig-effects", "fig-network"}
+
+
+class Page(HTMLParser):
+    """The parts of a report a test checks: figures, images, tagged numbers, links."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.figures: list[str] = []
+        self.images: list[str] = []
+        self.external: list[str] = []
+        self.tags: set[str] = set()
+        self.sections: list[str] = []
+        self.headlines: list[dict[str, str]] = []
+        self.status: dict[str, str] = {}
+        self._item: dict[str, str] | None = None
+        self._role: str | None = None
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        self.tags.add(tag)
+        if tag == "figure":
+            self.figures.append(a.get("id", ""))
+        if tag == "img":
+            self.images.append(a["src"])
+        for key in ("src", "href"):
+            if a.get(key, "").startswith(("http:", "https:", "//")):
+                self.external.append(a[key])
+        if tag == "section":
+            self.sections.append(a["id"])
+        if "data-partial" in a:
+            self.status = a
+        if tag == "li" and "data-metric" in a:
+            self._item = {**a, "text": ""}
+            self.headlines.append(self._item)
+        if tag == "span" and a.get("class") == "num" and self._item is not None:
+            self._role = a["data-role"]
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "li":
+            self._item = None
+        if tag == "span":
+            self._role = None
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+        if self._item is not None:
+            self._item["text"] += data
+            if self._role is not None:
+                self._item[self._role] = data
+
+
+def parse(path: Path) -> Page:
+    page = Page()
+    page.feed(path.read_text(encoding="utf-8"))
+    return page
+
+
+@pytest.fixture(scope="module")
+def paired(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small paired sweep: 4 pairs with and without a month-20 cutoff."""
+    path = tmp_path_factory.mktemp("paired")
+    config = sim.Config(
+        population=PopulationConfig(n_developers=300), steps=30, scenario=cutoff(at=AT)
+    )
+    specs = plan(config, replicates=4, intervention=[EventKind.revoke_access])
+    ensure_manifest(
+        path,
+        "test",
+        {
+            "experiment": "test",
+            "overrides": [],
+            "intervention": ["revoke_access"],
+            "effects_after": AFTER,
+            "jobs": 1,
+            "planned_runs": len(specs),
+        },
+    )
+    sweep(specs, path, n_jobs=2)
+    build_report(path)
+    return path
+
+
+def test_the_report_is_self_contained_with_every_figure(paired: Path) -> None:
+    page = parse(paired / "report.html")
+    assert set(page.figures) == PAIRED_FIGURES
+    assert len(page.images) == len(PAIRED_FIGURES)
+    for src in page.images:
+        assert src.startswith("data:image/png;base64,")
+        assert base64.b64decode(src.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not page.external and not {"link", "script"} & page.tags
+    for name in PAIRED_FIGURES:
+        stem = paired / "report" / name.removeprefix("fig-")
+        assert stem.with_suffix(".png").stat().st_size > 0
+        assert stem.with_suffix(".svg").read_text().lstrip().startswith("<?xml")
+    assert page.sections == [
+        "status",
+        "question",
+        "setup",
+        "headline-effects",
+        "figures",
+        "provenance",
+    ]
+    assert page.status["data-partial"] == "false"
+    text = " ".join(page.text)
+    assert "cutting off rival (incumbent_api revoking its access at month 20)" in text
+    prov = read_provenance(run_files(paired)[0])
+    for value in (sim.__version__, mesa.__version__, np.__version__, prov["git_commit"]):
+        assert str(value) in text
+    assert "4 replicate seed(s) per point" in text
+
+
+def test_headline_numbers_equal_the_effects_computed_from_the_data(paired: Path) -> None:
+    page = parse(paired / "report.html")
+    results = load(paired)
+    expected_metrics = [
+        "capability__rival",
+        "frontier_capability",
+        "trust__incumbent_api",
+        "open_weights_share",
+        "hhi",
+    ]
+    assert [h["data-metric"] for h in page.headlines] == expected_metrics
+    step = AT + AFTER[-1]
+    for item in page.headlines:
+        assert int(item["data-step"]) == step
+        eff = effects(results, item["data-metric"], [AT + a for a in AFTER], seed=0)
+        row = eff.set_index("step").loc[step]
+        assert row["n_pairs"] == 4
+        if row["ci_low"] > 0 or row["ci_high"] < 0:
+            verb = "raised" if row["effect"] > 0 else "lowered"
+            assert item["data-verdict"] == verb and f"the cutoff {verb} the" in item["text"].lower()
+            low, high = sorted((abs(row["ci_low"]), abs(row["ci_high"])))
+            assert item["effect"] == fmt(abs(row["effect"]))
+        else:
+            assert item["data-verdict"] in ("unclear", "none")
+            low, high = row["ci_low"], row["ci_high"]
+            assert item["effect"] == fmt(row["effect"])
+        assert (item["low"], item["high"]) == (fmt(low), fmt(high))
+        assert f"at month {step} ({AFTER[-1]} months after" in item["text"]
+    trust = next(h for h in page.headlines if h["data-metric"] == "trust__incumbent_api")
+    assert trust["data-verdict"] == "lowered", "the cutoff costs the revoking provider trust"
+
+
+def test_a_partial_sweep_is_reported_as_partial(paired: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "partial"
+    shutil.copytree(paired, copy, ignore=shutil.ignore_patterns("report*"))
+    treated = load(copy, "summary").query("arm == 'treated'")["run_id"].iloc[0]
+    (copy / "runs" / f"{treated}.parquet").unlink()
+    status = sweep_status(copy)
+    assert status.partial and status.finished == 7 and status.unpaired == 1
+    page = parse(build_report(copy))
+    assert page.status["data-partial"] == "true"
+    text = " ".join(page.text)
+    assert "PARTIAL" in text and "1 of 8 planned runs have not finished" in text
+    assert "1 run(s) lack the other arm of their pair" in text
+    assert all("3 pairs" in h["text"] for h in page.headlines)
+    assert set(page.figures) == PAIRED_FIGURES
+
+
+def test_an_empty_sweep_says_what_is_missing(tmp_path: Path) -> None:
+    ensure_manifest(
+        tmp_path,
+        "empty",
+        {"experiment": "x", "intervention": [], "planned_runs": 12, "overrides": ["seed=1"]},
+    )
+    page = parse(build_report(tmp_path))
+    text = " ".join(page.text)
+    assert page.status["data-partial"] == "true"
+    assert "no run has finished yet (0 of 12 planned)" in text and "seed=1" in text
+    assert page.figures == []
+
+
+def test_the_report_command(paired: Path, tmp_path: Path) -> None:
+    out = tmp_path / "r.html"
+    cmd = [sys.executable, "-m", "experiments.report", str(paired), "--out", str(out)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == str(out) and set(parse(out).figures) == PAIRED_FIGURES
+    bad = subprocess.run(
+        [sys.executable, "-m", "experiments.report", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=60,
+    )
+    assert bad.returncode == 2 and "not a sweep directory" in bad.stderr
+    assert "Traceback" not in bad.stderr
+
+
+def test_the_flagship_job_writes_its_report(tmp_path: Path) -> None:
+    proc = run_cli(
+        "experiment=flagship",
+        "sweep.replicates=2",
+        "population.n_developers=300",
+        "steps=30",
+        "sweep.effects_after=[3,6]",
+        f"hydra.sweep.dir={tmp_path / 'f'}",
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    report = tmp_path / "f" / "report.html"
+    assert f"[accessrace] report: {report}" in proc.stdout
+    page = parse(report)
+    assert set(page.figures) == PAIRED_FIGURES
+    effects_csv = pd.read_csv(tmp_path / "f" / "effects.csv")
+    last = effects_csv[effects_csv["months_after"] == 6].set_index("metric")
+    for item in page.headlines:
+        row = last.loc[item["data-metric"]]
+        shown = (
+            abs(row["effect"]) if item["data-verdict"] in ("raised", "lowered") else row["effect"]
+        )
+        assert item["effect"] == fmt(shown), item["data-metric"]
+
+
+def test_a_mixed_sweep_is_flagged_and_still_reported(tmp_path: Path) -> None:
+    base = sim.Config(population=PopulationConfig(n_developers=300), steps=30)
+    pair = plan(base.replace(scenario=cutoff(at=AT)), 1, [EventKind.revoke_access])
+    single = plan(base.replace(seed=5), 1)
+    ensure_manifest(
+        tmp_path,
+        "mixed",
+        {
+            "experiment": "x",
+            "intervention": ["revoke_access"],
+            "effects_after": AFTER,
+            "planned_runs": 3,
+        },
+    )
+    for spec in [*pair, *single]:
+        execute(spec, tmp_path)
+    status = sweep_status(tmp_path)
+    assert status.finished == 3 and status.mixed and not status.partial
+    text = " ".join(status.messages())
+    assert "mix scenarios ['custom', 'cutoff']" in text and "paired and unpaired" in text
+    page = parse(build_report(tmp_path))
+    assert page.status["data-mixed"] == "true" and "MIXED" in " ".join(page.text)
+    assert {h["data-verdict"] for h in page.headlines} == {"unknown"}, "one pair: no CI"
+    assert "fig-network" in page.figures
