@@ -662,10 +662,10 @@ class Config:
         for name, item_cls in (("labs", LabConfig), ("providers", ProviderConfig)):
             if isinstance(data.get(name), Mapping):
                 data[name] = {
-                    key: _build(item_cls, value, f"{name}.{key}.")
+                    key: build_dataclass(item_cls, value, f"{name}.{key}.")
                     for key, value in data[name].items()
                 }
-        return _build(cls, data, "")
+        return build_dataclass(cls, data, "")
 
     def to_dict(self) -> dict[str, Any]:
         """Plain, YAML-ready data (enums as their values); `from_dict` inverts it."""
@@ -679,8 +679,9 @@ class Config:
 _DACITE = dacite.Config(strict=True, cast=[Enum, tuple])
 
 
-def _build[T](cls: type[T], data: Any, prefix: str) -> T:
-    """dacite.from_dict with errors that name the full field path."""
+def build_dataclass[T](cls: type[T], data: Any, prefix: str = "") -> T:
+    """A (frozen) dataclass from plain data, strictly, with errors that name the full field
+    path (dacite; lists become tuples and strings become enums)."""
     if not isinstance(data, Mapping):
         raise ConfigError(f"{prefix.rstrip('.') or 'config'} = {data!r}: expected a mapping")
     try:

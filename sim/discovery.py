@@ -28,7 +28,7 @@ import pandas as pd
 from scipy.stats import qmc
 
 from sim.analysis import intervention_month, paired_differences
-from sim.config import Config, EventKind
+from sim.config import Config, EventKind, build_dataclass
 from sim.plots import metric_name
 from sim.results import config_hash, ensure_manifest, load_config, read_manifest
 from sim.results import load as load_results
@@ -73,10 +73,7 @@ class DiscoverySpec:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> DiscoverySpec:
-        data = dict(data)
-        data["parameters"] = tuple(Parameter(**p) for p in data["parameters"])
-        data["intervention"] = tuple(data.get("intervention", ("revoke_access",)))
-        return cls(**data)
+        return build_dataclass(cls, data, "discovery.")
 
 
 def kinds(spec: DiscoverySpec) -> list[EventKind]:

@@ -26,7 +26,7 @@ from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import morris as morris_sample  # type: ignore[import-untyped]
 from SALib.sample import sobol as sobol_sample
 
-from sim.config import Config, ConfigError, iter_fields
+from sim.config import Config, ConfigError, build_dataclass, iter_fields
 from sim.model import AccessModel
 from sim.results import (
     MANIFEST,
@@ -85,12 +85,7 @@ class SensitivitySpec:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> SensitivitySpec:
-        data = dict(data)
-        data["parameters"] = tuple(Parameter(**p) for p in data["parameters"])
-        for key in ("outcomes", "methods"):
-            if key in data:
-                data[key] = tuple(data[key])
-        return cls(**data)
+        return build_dataclass(cls, data, "sensitivity.")
 
 
 # --- parameters: resolve, check, apply ----------------------------------------------------------
