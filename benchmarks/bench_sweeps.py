@@ -69,7 +69,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="bench_sweeps_"))
     print(f"{n} default runs (claude_cutoff, 10,000 developers, 60 months)", flush=True)
     try:
-        bare_n = min(n, 20)
+        bare_n = min(n, 50)
         bare = (
             timed(
                 f"bare sim.simulate x {bare_n} (1 process)",
