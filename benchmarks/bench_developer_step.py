@@ -94,7 +94,7 @@ def batch_step(model: sim.AccessModel, draws: Draws) -> None:
 
 def reference_step(model: sim.AccessModel, draws: Draws) -> None:
     served = [lab.served_or_zero.tolist() for lab in model.labs]
-    hosts = [[j for j, h in enumerate(row) if h] for row in model.hosts]
+    hosts = [labs.tolist() for labs in model.hosted_indices]
     choice = model.population.choice.copy()
     model.agents_by_type[ReferenceDeveloper].shuffle_do(
         "step_reference",

@@ -28,7 +28,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from experiments.schema import DESIGN_KEYS, to_sim_config
 from sim import ConfigError
-from sim.analysis import effect_table, headline_metrics
+from sim.analysis import effect_table, headline_metrics, intervention_month
 from sim.config import Config, EventKind
 from sim.results import (
     RUNS,
@@ -269,7 +269,7 @@ def report_effects(
     results = load_results(sweep_dir)
     treated = results.loc[results["arm"] == "treated", "run_id"]
     config = load_config(sweep_dir, str(treated.iloc[0]))
-    at = min(e.at for e in config.scenario.events if e.kind in intervention)
+    at = intervention_month(config, intervention)
     after = after or list(manifest["effects_after"])
     steps = [at + a for a in after if at + a <= config.steps]
     table = effect_table(

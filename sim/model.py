@@ -49,10 +49,11 @@ class AccessModel(mesa.Model):  # type: ignore[misc]
         self.providers: list[APIProvider] = list(self.agents_by_type[APIProvider])
         self._lab_index = {lab.name: i for i, lab in enumerate(self.labs)}
         self._provider_index = {p.name: i for i, p in enumerate(self.providers)}
-        self.hosts = np.array(
-            [[lab.name in p.hosts for lab in self.labs] for p in self.providers], dtype=bool
-        )
-        self.hosted_indices = [np.flatnonzero(row) for row in self.hosts]
+        self.hosted_indices = [
+            np.array([i for i, lab in enumerate(self.labs) if lab.name in p.hosts])
+            for p in self.providers
+        ]
+        """Indices of the labs each provider hosts, in provider order."""
 
         self.access_graph = nx.DiGraph()
         """Who may call which provider now: lab -> provider edges with an AccessState."""
