@@ -52,10 +52,11 @@ def downstream_innovation(model: AccessModel) -> float:
 
 def capability(model: AccessModel) -> dict[str, float]:
     """Each lab's capability averaged over domains (`lab`) and per domain (`lab__domain`)."""
-    out = {lab.name: float(lab.capability.mean()) for lab in model.labs}
-    for lab in model.labs:
-        for d, c in zip(model.config.domains, lab.capability, strict=True):
-            out[f"{lab.name}__{d}"] = float(c)
+    caps = _caps(model)
+    names = [lab.name for lab in model.labs]
+    out = dict(zip(names, caps.mean(axis=1).tolist(), strict=True))
+    for name, row in zip(names, caps.tolist(), strict=True):
+        out.update((f"{name}__{d}", c) for d, c in zip(model.config.domains, row, strict=True))
     return out
 
 
@@ -67,11 +68,10 @@ def frontier(model: AccessModel) -> dict[str, float]:
 def spillover(model: AccessModel) -> dict[str, float]:
     """Capability gained this month by channel, summed over domains: over all labs
     (`channel`) and per lab (`lab__channel`)."""
-    total = np.sum([lab.spillover for lab in model.labs], axis=0)
-    out = {ch: float(v) for ch, v in zip(CHANNELS, total, strict=True)}
-    for lab in model.labs:
-        for ch, v in zip(CHANNELS, lab.spillover, strict=True):
-            out[f"{lab.name}__{ch}"] = float(v)
+    per_lab = np.array([lab.spillover for lab in model.labs])
+    out = dict(zip(CHANNELS, per_lab.sum(axis=0).tolist(), strict=True))
+    for lab, row in zip(model.labs, per_lab.tolist(), strict=True):
+        out.update((f"{lab.name}__{ch}", v) for ch, v in zip(CHANNELS, row, strict=True))
     return out
 
 
@@ -83,7 +83,7 @@ def developer_trust(model: AccessModel) -> float:
 
 
 def trust(model: AccessModel) -> dict[str, float]:
-    means = model.population.trust.mean(axis=0)
+    means = model.population.mean_trust()
     return {p.name: float(t) for p, t in zip(model.providers, means, strict=True)}
 
 
@@ -97,7 +97,7 @@ def open_weights_share(model: AccessModel) -> float:
 
 
 def multihoming_share(model: AccessModel) -> float:
-    return float(model.population.hedging().mean())
+    return model.population.hedging_share()
 
 
 def open_or_multihoming_share(model: AccessModel) -> float:

@@ -18,7 +18,7 @@ from sim.config import Config, Openness
 from sim.events import schedule
 from sim.metrics import collector
 from sim.policies import RETALIATION
-from sim.population import Population, check_memory
+from sim.population import Population, check_memory, row_pick
 from sim.strategies import adapt
 
 STREAMS = ("init", "research", "monitoring", "service", "news", "choice", "strategy")
@@ -54,6 +54,12 @@ class AccessModel(mesa.Model):  # type: ignore[misc]
             for p in self.providers
         ]
         """Indices of the labs each provider hosts, in provider order."""
+        self._option_model = np.array([h[0] for h in self.hosted_indices] + [len(self.labs)])
+        """Column of option_quality's per-model table behind each option (self-hosting
+        is the last)."""
+        self._option_lab = np.array([h[0] for h in self.hosted_indices] + [-1])
+        """The lab serving each option's developers when the provider hosts one lab."""
+        self._multi_hosted = [p for p, h in enumerate(self.hosted_indices) if len(h) > 1]
 
         self.access_graph = nx.DiGraph()
         """Who may call which provider now: lab -> provider edges with an AccessState."""
@@ -73,13 +79,17 @@ class AccessModel(mesa.Model):  # type: ignore[misc]
             len(self.labs),
             self.streams["init"],
         )
-        self.social_graph: nx.Graph = self.population.graph
         Developer.create_agents(self, self.population.n, np.arange(self.population.n))
 
         self._event_callbacks: list[partial[None]] = schedule(self, config.scenario.events)
         self.choose_providers(initial=True)
         self.datacollector = collector()
         self.record()
+
+    @property
+    def social_graph(self) -> nx.Graph:
+        """Developers' social ties (node = developer index), built in networkx on first use."""
+        return self.population.graph
 
     @property
     def month(self) -> int:
@@ -238,28 +248,31 @@ class AccessModel(mesa.Model):  # type: ignore[misc]
         for _, _, data in self.lab_trust.edges(data=True):
             data["weight"] += rel.recovery * (rel.initial_lab_trust - data["weight"])
 
-    def option_quality(self) -> tuple[np.ndarray, np.ndarray]:
-        """Need-weighted quality of every option per developer, and which lab serves it.
+    def option_quality(self) -> tuple[np.ndarray, dict[int, np.ndarray]]:
+        """Need-weighted quality of every option per developer, and who serves it.
 
         One column per provider (the best of its hosted labs for each developer), then
-        self-hosting; computed provider by provider, so no (developers x providers x labs)
-        array is ever built.
+        self-hosting. A provider hosting one lab always serves that lab; for a provider
+        hosting several, the dict gives the lab serving each developer. No (developers x
+        providers x labs) array is ever built.
         """
-        pop = self.population
-        served = np.array([lab.served_or_zero for lab in self.labs])
-        per_lab = pop.needs @ served.T
-        quality = np.empty((pop.n, len(self.providers) + 1))
-        best_lab = np.empty((pop.n, len(self.providers)), dtype=np.int64)
-        for p, hosted in enumerate(self.hosted_indices):
-            if len(hosted) == 1:
-                quality[:, p] = per_lab[:, hosted[0]]
-                best_lab[:, p] = hosted[0]
-            else:
-                pick = per_lab[:, hosted].argmax(axis=1)
-                best_lab[:, p] = hosted[pick]
-                quality[:, p] = per_lab[np.arange(pop.n), best_lab[:, p]]
-        quality[:, -1] = self.config.market.selfhost_discount * (pop.needs @ self.best_open_model())
-        return quality, best_lab
+        pop, market = self.population, self.config.market
+        models = [lab.served_or_zero for lab in self.labs]
+        models.append(market.selfhost_discount * self.best_open_model())
+        per_model = pop.needs @ np.array(models).T
+        quality = per_model[:, self._option_model]
+        picks = {}
+        for p in self._multi_hosted:
+            # A running maximum over the few hosted labs: numpy's argmax along a short
+            # row is ~5x slower. Ties go to the first lab, as with argmax.
+            hosted = self.hosted_indices[p]
+            best, which = quality[:, p], np.full(pop.n, hosted[0])
+            for lab in hosted[1:]:
+                better = per_model[:, lab] > best
+                which[better] = lab
+                np.maximum(best, per_model[:, lab], out=best)
+            picks[p] = which
+        return quality, picks
 
     def option_prices(self) -> np.ndarray:
         return np.array([p.price for p in self.providers] + [self.config.market.selfhost_cost])
@@ -267,18 +280,17 @@ class AccessModel(mesa.Model):  # type: ignore[misc]
     def choose_providers(self, *, initial: bool = False) -> None:
         """Phase 6: revising developers pick an option by multinomial logit."""
         pop = self.population
-        quality, best_lab = self.option_quality()
+        quality, picks = self.option_quality()
         utility = pop.utilities(quality, self.option_prices())
         rng = self.streams["choice"]
         gumbel = rng.gumbel(size=utility.shape)
         revise = rng.random(pop.n) < self.config.population.revision_rate
         pop.choose(utility, gumbel, revise, initial=initial)
-        rows = np.arange(pop.n)
-        pop.quality = quality[rows, pop.choice]
-        on_api = pop.choice < len(self.providers)
-        pop.model_lab = np.where(
-            on_api, best_lab[rows, np.minimum(pop.choice, len(self.providers) - 1)], -1
-        )
+        pop.quality = row_pick(quality, pop.choice)
+        pop.model_lab = self._option_lab[pop.choice]
+        for p, which in picks.items():
+            on_p = pop.choice == p
+            pop.model_lab[on_p] = which[on_p]
 
     def adapt_strategies(self) -> None:
         """Phase 7 (end): every `strategy.adapt_every` months labs revise their strategies."""

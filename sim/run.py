@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -88,19 +89,19 @@ def run(
 
 def timeseries_frame(model: AccessModel) -> pd.DataFrame:
     """One row per month (0 = initial state); entity metrics expanded to `metric__entity`."""
-    raw = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+    raw: dict[str, list[Any]] = model.datacollector.model_vars
     columns: dict[str, Any] = {
-        "step": range(len(raw)),
+        "step": range(len(raw["mean_capability"])),
         "seed": model.config.seed,
         "scenario": model.config.scenario.name,
     }
-    for name in raw.columns:
+    for name, values in raw.items():
         if name in ENTITY_REPORTERS:
-            expanded = pd.DataFrame(raw[name].tolist())
-            for key in expanded.columns:
-                columns[f"{name}__{key}"] = expanded[key].to_numpy(dtype=float)
+            for key in dict.fromkeys(k for row in values for k in row):
+                column = [row.get(key, math.nan) for row in values]
+                columns[f"{name}__{key}"] = np.array(column, dtype=float)
         else:
-            columns[name] = raw[name].to_numpy(dtype=float)
+            columns[name] = np.array(values, dtype=float)
     growth = pd.Series(columns["mean_capability"]).pct_change().fillna(0.0)
     columns["capability_growth"] = growth.to_numpy()
     return pd.DataFrame(columns)

@@ -22,6 +22,7 @@ from sim.config import (
     ProviderConfig,
 )
 from sim.policies import POLICIES
+from sim.population import watts_strogatz_edges
 
 
 def test_agents_and_networks() -> None:
@@ -65,6 +66,30 @@ def test_step_runs_the_phases_in_design_order(monkeypatch: pytest.MonkeyPatch) -
 def test_social_graph_is_seeded_from_the_model_rng() -> None:
     a, b, c = (sim.AccessModel(small(seed=s)).social_graph for s in (1, 1, 2))
     assert set(a.edges) == set(b.edges) and set(a.edges) != set(c.edges)
+
+
+@pytest.mark.parametrize("rewiring", [0.0, 0.1, 0.5])
+def test_social_graph_is_a_watts_strogatz_small_world(rewiring: float) -> None:
+    """The batch generator builds the graph networkx's generator builds (the lattice
+    exactly; with rewiring, the same degree spread and clustering up to sampling noise)."""
+    n, k = 4000, 6
+    edges = watts_strogatz_edges(n, k, rewiring, np.random.default_rng(5))
+    ours = nx.Graph(edges.tolist())
+    ref = nx.watts_strogatz_graph(n, k, rewiring, seed=5)
+    assert len(edges) == ours.number_of_edges() == n * k // 2
+    assert nx.number_of_selfloops(ours) == 0
+    if rewiring == 0:
+        assert {frozenset(e) for e in ours.edges} == {frozenset(e) for e in ref.edges}
+    clustering = nx.average_clustering(ours), nx.average_clustering(ref)
+    assert clustering[0] == pytest.approx(clustering[1], abs=0.02)
+    spread = np.std([d for _, d in ours.degree]), np.std([d for _, d in ref.degree])
+    assert spread[0] == pytest.approx(spread[1], abs=0.1)
+
+
+def test_dense_social_graph_has_no_repeated_ties() -> None:
+    edges = watts_strogatz_edges(8, 6, 0.9, np.random.default_rng(3))
+    assert len({frozenset(e) for e in edges.tolist()}) == len(edges)
+    assert all(a != b for a, b in edges.tolist())
 
 
 def two_lab_world(cloud_hosts_incumbent: bool) -> sim.Config:
