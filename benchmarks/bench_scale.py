@@ -27,6 +27,7 @@ import numpy as np
 import sim
 from sim.config import PopulationConfig
 from sim.model import AccessModel
+from sim.population import row_pick
 
 
 def kernel(model: AccessModel, steps: int, rng: np.random.Generator) -> None:
@@ -53,7 +54,6 @@ def kernel(model: AccessModel, steps: int, rng: np.random.Generator) -> None:
     needs, trust, choice = pop.needs, pop.trust.copy(), pop.choice.copy()
     sens = pop.price_sensitivity[:, None]
     options = np.arange(p + 1)
-    rows = np.arange(n)
     for _ in range(steps):
         outage = rng.random(p) >= reliability
         serving = np.flatnonzero(choice < p)
@@ -89,10 +89,9 @@ def kernel(model: AccessModel, steps: int, rng: np.random.Generator) -> None:
         new_choice = np.where(revise, noisy.argmax(axis=1), choice)
         _switched = new_choice != choice
         choice = new_choice
-        flat = choice + (p + 1) * rows
-        _utility = utility.ravel()[flat]
+        _utility = row_pick(utility, choice)
         _shares = np.bincount(choice, minlength=p + 1) / n
-        _quality = quality.ravel()[flat]
+        _quality = row_pick(quality, choice)
         model_lab = option_lab[choice]
         for k, which in picks.items():
             model_lab[choice == k] = which[choice == k]

@@ -22,7 +22,7 @@ from sim.config import (
     ProviderConfig,
 )
 from sim.policies import POLICIES
-from sim.population import watts_strogatz_edges
+from sim.population import row_pick, watts_strogatz_edges
 
 
 def test_agents_and_networks() -> None:
@@ -90,6 +90,18 @@ def test_dense_social_graph_has_no_repeated_ties() -> None:
     edges = watts_strogatz_edges(8, 6, 0.9, np.random.default_rng(3))
     assert len({frozenset(e) for e in edges.tolist()}) == len(edges)
     assert all(a != b for a, b in edges.tolist())
+
+
+def test_row_pick_reads_one_entry_per_row_in_either_memory_order() -> None:
+    rng = np.random.default_rng(0)
+    for table in (
+        rng.random((50, 5)),
+        np.asfortranarray(rng.random((50, 5))),
+        rng.random((50, 6))[:, [0, 2, 3, 5]],  # a column gather: Fortran order
+        rng.random((50, 8))[:, ::2],  # neither order
+    ):
+        column = rng.integers(0, table.shape[1], 50)
+        assert np.array_equal(row_pick(table, column), table[np.arange(50), column])
 
 
 def two_lab_world(cloud_hosts_incumbent: bool) -> sim.Config:
