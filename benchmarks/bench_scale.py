@@ -80,13 +80,14 @@ def kernel(model: AccessModel, steps: int, rng: np.random.Generator) -> None:
             - sens * prices
             + cfg.trust_weight * full
         )
+        revising = np.flatnonzero(rng.random(n) < cfg.revision_rate)
         noisy = (
-            utility
-            - cfg.switching_cost * (options != choice[:, None])
-            + cfg.choice_noise * rng.gumbel(size=utility.shape)
+            utility[revising]
+            - cfg.switching_cost * (options != choice[revising, None])
+            + cfg.choice_noise * rng.gumbel(size=(revising.size, p + 1))
         )
-        revise = rng.random(n) < cfg.revision_rate
-        new_choice = np.where(revise, noisy.argmax(axis=1), choice)
+        new_choice = choice.copy()
+        new_choice[revising] = noisy.argmax(axis=1)
         _switched = new_choice != choice
         choice = new_choice
         _utility = row_pick(utility, choice)

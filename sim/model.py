@@ -283,9 +283,10 @@ class AccessModel(mesa.Model):  # type: ignore[misc]
         quality, picks = self.option_quality()
         utility = pop.utilities(quality, self.option_prices())
         rng = self.streams["choice"]
-        gumbel = rng.gumbel(size=utility.shape)
         revise = rng.random(pop.n) < self.config.population.revision_rate
-        pop.choose(utility, gumbel, revise, initial=initial)
+        revising = np.arange(pop.n) if initial else np.flatnonzero(revise)
+        gumbel = rng.gumbel(size=(revising.size, utility.shape[1]))
+        pop.choose(utility, gumbel, revising, initial=initial)
         pop.quality = row_pick(quality, pop.choice)
         pop.model_lab = self._option_lab[pop.choice]
         for p, which in picks.items():

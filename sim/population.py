@@ -216,22 +216,31 @@ class Population:
         return utility
 
     def choose(
-        self, utility: np.ndarray, gumbel: np.ndarray, revise: np.ndarray, *, initial: bool = False
+        self,
+        utility: np.ndarray,
+        gumbel: np.ndarray,
+        revising: np.ndarray,
+        *,
+        initial: bool = False,
     ) -> None:
-        """Multinomial-logit choice (Gumbel-max) for developers who revise this month.
+        """Multinomial-logit choice (Gumbel-max) for the developers who revise this month.
 
-        Staying costs nothing; moving costs `switching_cost`. `initial` is the first choice,
-        made by everyone with no switching cost.
+        `revising` holds their indices and `gumbel` one row of standard Gumbel noise for
+        each of them (the others keep their option and need no draws). Staying costs
+        nothing; moving costs `switching_cost`. `initial` is the first choice, made by
+        everyone with no switching cost.
         """
         c = self.cfg
         options = np.arange(utility.shape[1])
         cost = 0.0 if initial else c.switching_cost
+        current = self.choice[revising]
         noisy = (
-            utility - cost * (options[None, :] != self.choice[:, None]) + c.choice_noise * gumbel
+            utility[revising]
+            - cost * (options[None, :] != current[:, None])
+            + c.choice_noise * gumbel
         )
-        pick = noisy.argmax(axis=1)
-        revising = np.ones(self.n, dtype=bool) if initial else revise
-        new_choice = np.where(revising, pick, self.choice)
+        new_choice = self.choice.copy()
+        new_choice[revising] = noisy.argmax(axis=1)
         self.switched = new_choice != self.choice
         self.choice = new_choice
         self.utility = row_pick(utility, self.choice)
