@@ -28,7 +28,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from experiments.schema import DESIGN_KEYS, to_sim_config
 from sim import ConfigError
-from sim.analysis import effect_table, headline_metrics, intervention_month
+from sim.analysis import effect_table, few_pairs_caveat, headline_metrics, intervention_month
 from sim.config import Config, EventKind
 from sim.results import (
     RUNS,
@@ -295,6 +295,9 @@ def format_effects(table: pd.DataFrame, at: int, intervention: list[str]) -> str
             f"[{row.ci_low:+.4f}, {row.ci_high:+.4f}]"
         )
     lines += ["", *plain_effects(table)]
+    caveat = few_pairs_caveat(n)
+    if caveat:
+        lines += ["", f"Caution: {caveat}"]
     return "\n".join(lines)
 
 

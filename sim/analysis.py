@@ -94,6 +94,29 @@ def effects(
     )
 
 
+FEW_PAIRS = 10
+"""Below this many pairs the effect tables carry a caveat (see :func:`few_pairs_caveat`)."""
+
+
+def few_pairs_caveat(n_pairs: int, confidence: float = 0.95) -> str | None:
+    """A warning when `n_pairs` (2 or more) is too few for a percentile bootstrap.
+
+    The percentile interval of a mean is about z * s / sqrt(n) wide, with the plug-in s
+    (divisor n), where a t interval is t(n-1) * s / sqrt(n): at 3 pairs it is about a third
+    as wide, at 5 about two thirds, so an effect it calls clear may not be.
+    """
+    if not 2 <= n_pairs < FEW_PAIRS:
+        return None
+    z = stats.norm.ppf(0.5 + confidence / 2)
+    t = stats.t.ppf(0.5 + confidence / 2, n_pairs - 1)
+    ratio = z * np.sqrt((n_pairs - 1) / n_pairs) / t
+    return (
+        f"Only {n_pairs} pairs: with this few, the bootstrap interval is too narrow (about "
+        f"{ratio:.0%} of the width of a t interval), so an effect called clear may not be. "
+        f"Run at least {FEW_PAIRS} replicates (sweep.replicates) before relying on it."
+    )
+
+
 def effect_table(
     results: pd.DataFrame,
     metrics: Sequence[str],

@@ -22,6 +22,7 @@ from sim.analysis import (
     access_states,
     effect_table,
     effects,
+    few_pairs_caveat,
     group_ci,
     group_estimates,
     headline_metrics,
@@ -134,6 +135,7 @@ figure { margin: 1.2rem 0; } figure img { max-width: 100%; height: auto; }
 figcaption { font-size: 0.9rem; color: #444; }
 .status { padding: 0.8rem 1rem; border-left: 6px solid #009E73; background: #eef8f4; }
 .status.partial { border-left-color: #D55E00; background: #fbefe8; }
+.caveat { padding: 0.5rem 1rem; border-left: 6px solid #E69F00; background: #fdf5e6; }
 code { background: #f4f4f4; padding: 0 0.2rem; } .muted { color: #666; }
 """
 
@@ -539,10 +541,13 @@ def _paired_sections(
     if shown["point"].nunique() == 1:
         shown = shown.drop(columns="point")
     n = int(table["n_pairs"].max())
+    warning = few_pairs_caveat(n)
+    caveat = f'<p class="caveat">{html.escape(warning)}</p>' if warning else ""
     headline = (
         f"<p>Effects are treated minus control, averaged over {n} paired replicate(s) that share "
         "their seeds, with 95% percentile bootstrap confidence intervals "
         "(<code>sim.analysis.effects</code>). At the longest horizon:</p>"
+        + caveat
         + "".join(items)
         + "<p>Every horizon:</p>"
         + _table(shown, ["effect", "ci_low", "ci_high"])

@@ -14,9 +14,10 @@ import numpy as np
 import pandas as pd
 import pytest
 from helpers import REPO, cutoff, run_cli
+from scipy import stats
 
 import sim
-from sim.analysis import effects, sweep_status
+from sim.analysis import FEW_PAIRS, effects, few_pairs_caveat, sweep_status
 from sim.config import EventKind, PopulationConfig
 from sim.report import build_report, fmt
 from sim.results import ensure_manifest, load, read_provenance, run_files
@@ -166,6 +167,27 @@ def test_headline_numbers_equal_the_effects_computed_from_the_data(paired: Path)
         assert f"at month {step} ({AFTER[-1]} months after" in item["text"]
     trust = next(h for h in page.headlines if h["data-metric"] == "trust__incumbent_api")
     assert trust["data-verdict"] == "lowered", "the cutoff costs the revoking provider trust"
+    html_text = (paired / "report.html").read_text(encoding="utf-8")
+    assert '<p class="caveat">Only 4 pairs' in html_text, "4 pairs is too few to trust the CI"
+
+
+def test_the_few_pairs_caveat_states_how_much_too_narrow_the_interval_is() -> None:
+    """The stated width ratio matches a percentile bootstrap against a t interval."""
+    rng = np.random.default_rng(3)
+    n = 5
+    ratios = []
+    for _ in range(60):
+        data = rng.normal(size=n)
+        ci = stats.bootstrap(
+            (data,), np.mean, method="percentile", n_resamples=2000, rng=rng
+        ).confidence_interval
+        t_width = 2 * stats.t.ppf(0.975, n - 1) * data.std(ddof=1) / np.sqrt(n)
+        ratios.append((ci.high - ci.low) / t_width)
+    caveat = few_pairs_caveat(n)
+    assert caveat is not None
+    stated = float(caveat.split("about ")[1].split("%")[0]) / 100
+    assert np.median(ratios) == pytest.approx(stated, abs=0.08)
+    assert few_pairs_caveat(1) is None and few_pairs_caveat(FEW_PAIRS) is None
 
 
 def test_a_partial_sweep_is_reported_as_partial(paired: Path, tmp_path: Path) -> None:
@@ -227,6 +249,7 @@ def test_the_flagship_job_writes_its_report(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     report = tmp_path / "f" / "report.html"
     assert f"[accessrace] report: {report}" in proc.stdout
+    assert "Caution: Only 2 pairs" in proc.stdout
     page = parse(report)
     assert set(page.figures) == PAIRED_FIGURES
     effects_csv = pd.read_csv(tmp_path / "f" / "effects.csv")
