@@ -924,6 +924,7 @@ def _provenance_html(path: Path) -> str:
     keys = (
         "accessrace_version",
         "git_commit",
+        "git_dirty",
         "mesa_version",
         "numpy_version",
         "python_version",
@@ -951,6 +952,11 @@ def _provenance_html(path: Path) -> str:
         if mixed
         else ""
     )
+    if "True" in seen["git_dirty"]:
+        warn += (
+            '<p class="status partial">Some runs were made from a source tree with uncommitted '
+            "changes: their git commit alone does not reproduce them.</p>"
+        )
     return (
         "<p>From every run's provenance (Parquet metadata, "
         "<code>sim.results.read_provenance</code>):</p>" + _table(rows) + warn

@@ -72,12 +72,11 @@ class RunSpec:
         return config_hash(self.config)
 
 
-@functools.cache
-def git_commit() -> str | None:
-    """The commit of the source tree the package runs from, if it is a git checkout."""
+def _git(*args: str) -> str | None:
+    """Output of a git command in the package's source tree, or None outside a checkout."""
     try:
         out = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
+            ["git", *args],
             cwd=Path(__file__).resolve().parent,
             capture_output=True,
             text=True,
@@ -86,7 +85,22 @@ def git_commit() -> str | None:
         )
     except (OSError, subprocess.SubprocessError):
         return None
-    return out.stdout.strip() or None
+    return out.stdout
+
+
+@functools.cache
+def git_commit() -> str | None:
+    """The commit of the source tree the package runs from, if it is a git checkout."""
+    out = _git("rev-parse", "HEAD")
+    return out.strip() if out else None
+
+
+@functools.cache
+def git_dirty() -> bool | None:
+    """Whether that tree has uncommitted changes to tracked files (then the commit alone
+    does not reproduce a run); None outside a checkout. Read once per process."""
+    out = _git("status", "--porcelain", "--untracked-files=no")
+    return None if out is None else bool(out.strip())
 
 
 def provenance(spec: RunSpec, started: dt.datetime, finished: dt.datetime) -> dict[str, Any]:
@@ -104,6 +118,7 @@ def provenance(spec: RunSpec, started: dt.datetime, finished: dt.datetime) -> di
         "params": dict(spec.params),
         "accessrace_version": __version__,
         "git_commit": git_commit(),
+        "git_dirty": git_dirty(),
         "mesa_version": mesa.__version__,
         "numpy_version": np.__version__,
         "python_version": platform.python_version(),

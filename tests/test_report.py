@@ -190,6 +190,19 @@ def test_the_few_pairs_caveat_states_how_much_too_narrow_the_interval_is() -> No
     assert few_pairs_caveat(1) is None and few_pairs_caveat(FEW_PAIRS) is None
 
 
+@pytest.mark.parametrize("dirty", [False, True])
+def test_runs_from_an_uncommitted_tree_are_flagged(
+    dirty: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sim.results, "git_dirty", lambda: dirty)
+    specs = plan(sim.Config(population=PopulationConfig(n_developers=200), steps=6), 2)
+    ensure_manifest(tmp_path, "test", {"experiment": "test", "planned_runs": len(specs)})
+    sweep(specs, tmp_path)
+    assert read_provenance(run_files(tmp_path)[0])["git_dirty"] is dirty
+    text = build_report(tmp_path).read_text(encoding="utf-8")
+    assert ("uncommitted changes" in text) is dirty
+
+
 def test_a_partial_sweep_is_reported_as_partial(paired: Path, tmp_path: Path) -> None:
     copy = tmp_path / "partial"
     shutil.copytree(paired, copy, ignore=shutil.ignore_patterns("report*"))

@@ -77,6 +77,7 @@ def test_sweep_writes_tidy_results_with_provenance_and_resumes(tmp_path: Path) -
         "seed",
         "accessrace_version",
         "git_commit",
+        "git_dirty",
         "mesa_version",
         "numpy_version",
         "started",
