@@ -21,7 +21,7 @@ from experiments.schema import to_sim_config
 from experiments.sweeps import fail, write_report
 from sim import Config, ConfigError
 from sim.plots import metric_name
-from sim.report import fmt
+from sim.report_html import fmt
 from sim.results import SweepMismatchError
 from sim.sensitivity import Parameter, SensitivityError, SensitivitySpec
 

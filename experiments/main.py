@@ -31,9 +31,9 @@ from experiments.sweeps import (
     write_report,
 )
 from sim import Config, ConfigError, RunDirectoryError, run
-from sim.report import summarize
 from sim.results import ensure_manifest
 from sim.run import execute
+from sim.summary import summarize
 
 register()
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"

@@ -16,22 +16,18 @@ from matplotlib.patches import FancyArrowPatch
 import sim
 from sim.analysis import access_states, effects, group_ci, group_estimates, lab_trust_at
 from sim.config import EventKind, PolicyConfig, PopulationConfig
-from sim.plots import (
-    PALETTE,
-    NetworkPanel,
+from sim.network_plot import NetworkPanel, network_figure
+from sim.plots import PALETTE, param_label, save_figure, value_label
+from sim.results import load, load_config
+from sim.run import plan, sweep
+from sim.sweep_plots import (
     effects_figure,
     frontier_figure,
     heatmap_figure,
-    network_figure,
-    param_label,
     prim_figure,
-    save_figure,
     sensitivity_figure,
     timeseries_figure,
-    value_label,
 )
-from sim.results import load, load_config
-from sim.run import plan, sweep
 
 SMALL = sim.Config(population=PopulationConfig(n_developers=300), steps=30)
 

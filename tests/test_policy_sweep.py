@@ -13,7 +13,7 @@ from hydra import compose, initialize_config_dir
 from experiments.main import CONFIG_DIR
 from sim import Config
 from sim.analysis import group_estimates, run_outcomes
-from sim.report import fmt
+from sim.report_html import fmt
 from sim.results import load, read_manifest
 
 POLICIES = [p.stem for p in (REPO / "configs" / "policy").glob("*.yaml")]

@@ -19,7 +19,8 @@ from scipy import stats
 import sim
 from sim.analysis import FEW_PAIRS, effects, few_pairs_caveat, sweep_status
 from sim.config import EventKind, PopulationConfig
-from sim.report import build_report, fmt
+from sim.report import build_report
+from sim.report_html import fmt
 from sim.results import ensure_manifest, load, read_provenance, run_files
 from sim.run import execute, plan, sweep
 

@@ -157,7 +157,8 @@ def test_the_command_line_runs_a_design_and_refuses_a_bad_range(tmp_path: Path) 
 
 
 def test_the_report_shows_the_table_the_bars_and_the_top_parameters(design: Path) -> None:
-    from sim.report import build_report, fmt
+    from sim.report import build_report
+    from sim.report_html import fmt
     from sim.sensitivity import ranking
 
     text = build_report(design).read_text()
