@@ -28,7 +28,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from experiments.schema import DESIGN_KEYS, to_sim_config
 from sim import ConfigError
-from sim.analysis import effect_table, few_pairs_caveat, headline_metrics, intervention_month
+from sim.analysis import few_pairs_caveat, horizon_effects
 from sim.config import Config, EventKind
 from sim.results import (
     RUNS,
@@ -269,13 +269,8 @@ def report_effects(
     results = load_results(sweep_dir)
     treated = results.loc[results["arm"] == "treated", "run_id"]
     config = load_config(sweep_dir, str(treated.iloc[0]))
-    at = intervention_month(config, intervention)
     after = after or list(manifest["effects_after"])
-    steps = [at + a for a in after if at + a <= config.steps]
-    table = effect_table(
-        results, metrics or headline_metrics(config, intervention), steps, seed=seed
-    )
-    table.insert(3, "months_after", table["step"] - at)
+    table, at = horizon_effects(results, config, intervention, after, metrics, seed=seed)
     table.to_csv(sweep_dir / "effects.csv", index=False)
     return format_effects(table, at, [k.value for k in intervention])
 

@@ -137,6 +137,37 @@ def effect_table(
     return table[["metric", "point_id", "step", "effect", "ci_low", "ci_high", "n_pairs"]]
 
 
+def complete_pairs(results: pd.DataFrame) -> pd.DataFrame:
+    """The treated and control runs whose pair has both arms finished."""
+    pairs = results[results["arm"].isin(["treated", "control"])]
+    return pairs[pairs.groupby("pair_id")["arm"].transform("nunique") == 2]
+
+
+def horizon_effects(
+    results: pd.DataFrame,
+    config: Config,
+    intervention: Sequence[EventKind],
+    after: Sequence[int],
+    metrics: Sequence[str] | None = None,
+    *,
+    seed: int = 0,
+) -> tuple[pd.DataFrame, int]:
+    """The paired effect table of a sweep and the month of its intervention.
+
+    Rows at `after` months after the intervention (those within the run; the final month
+    if none is), over complete pairs only, with a `months_after` column; `metrics`
+    defaults to the recorded headline outcomes. The report and `accessrace-effects` both
+    use this table.
+    """
+    at = intervention_month(config, intervention)
+    steps = [at + a for a in after if at + a <= config.steps] or [config.steps]
+    if metrics is None:
+        metrics = [m for m in headline_metrics(config, intervention) if m in results.columns]
+    table = effect_table(complete_pairs(results), metrics, steps, seed=seed)
+    table.insert(3, "months_after", table["step"] - at)
+    return table, at
+
+
 # --- intervention and headline outcomes ------------------------------------------------------
 
 

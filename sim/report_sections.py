@@ -13,13 +13,12 @@ import pandas as pd
 
 from sim.analysis import (
     access_states,
-    effect_table,
+    complete_pairs,
     effects,
     few_pairs_caveat,
     group_ci,
     group_estimates,
-    headline_metrics,
-    intervention_month,
+    horizon_effects,
     lab_trust_at,
     pareto_front,
     run_outcomes,
@@ -101,18 +100,14 @@ def paired_sections(
     seed: int,
 ) -> list[tuple[str, str]]:
     kinds = [EventKind(k) for k in manifest["intervention"]]
-    at = intervention_month(config, kinds)
-    words = intervention_words(config, kinds, at)
-    after = [a for a in manifest.get("effects_after") or [12, 24, 36] if at + a <= config.steps]
-    steps = [at + a for a in after] or [config.steps]
-    metrics = [m for m in headline_metrics(config, kinds) if m in results.columns]
-    pairs = results[results["arm"].isin(["treated", "control"])]
-    complete = pairs.groupby("pair_id")["arm"].transform("nunique") == 2
-    pairs = pairs[complete]
+    pairs = complete_pairs(results)
     if pairs.empty:
         return [("Headline effects", "<p>No complete pair has finished yet: no effects.</p>")]
-    table = effect_table(pairs, metrics, steps, seed=seed)
-    table.insert(3, "months_after", table["step"] - at)
+    after = manifest.get("effects_after") or [12, 24, 36]
+    table, at = horizon_effects(pairs, config, kinds, after, seed=seed)
+    words = intervention_words(config, kinds, at)
+    metrics = list(table["metric"].unique())
+    steps = sorted(int(step) for step in table["step"].unique())
     point_params = _point_params(pairs)
     longest = table[table["months_after"] == table["months_after"].max()]
     items = []

@@ -10,7 +10,7 @@ import pytest
 from helpers import cutoff, small
 
 import sim
-from sim.analysis import effects, paired_differences
+from sim.analysis import complete_pairs, effects, horizon_effects, paired_differences
 from sim.config import EventKind
 from sim.results import load, load_config, read_provenance, run_files
 from sim.run import plan, replicate_seeds, sweep, without
@@ -133,3 +133,19 @@ def test_the_cutoff_effect_on_trust_is_negative_in_a_real_sweep(tmp_path: Path) 
     eff = effects(load(tmp_path), "trust__incumbent_api", steps=[9, 15]).set_index("step")
     assert eff.loc[9, "effect"] == 0.0, "identical before the intervention (common numbers)"
     assert eff.loc[15, "ci_high"] < 0
+
+
+def test_horizon_effects_use_complete_pairs_and_fall_back_to_the_final_month(
+    tmp_path: Path,
+) -> None:
+    config = small(steps=12, scenario=cutoff(at=6))
+    specs = plan(config, replicates=3, intervention=[EventKind.revoke_access])
+    sweep(specs, tmp_path)
+    results = load(tmp_path)
+    lone = results[results["run_id"] != results.loc[results["arm"] == "control", "run_id"].iloc[0]]
+    assert len(complete_pairs(lone)["pair_id"].unique()) == 2
+    table, at = horizon_effects(lone, config, [EventKind.revoke_access], [3, 60])
+    assert at == 6 and list(table["months_after"].unique()) == [3]  # 60 is past the end
+    assert (table["n_pairs"] == 2).all()
+    alone, _ = horizon_effects(results, config, [EventKind.revoke_access], [60], ["hhi"])
+    assert list(alone["step"]) == [12] and list(alone["n_pairs"]) == [3]
