@@ -18,6 +18,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.hydra_config import HydraConfig
@@ -285,10 +286,12 @@ def format_effects(table: pd.DataFrame, at: int, intervention: list[str]) -> str
     head = f"{'metric':<28} {'months after':>12} {'effect':>10}   95% CI"
     lines += [head, "-" * (len(head) + 20)]
     for row in table.itertuples():
-        lines.append(
-            f"{row.metric:<28} {row.months_after:>12} {row.effect:>+10.4f}   "
+        ci = (
             f"[{row.ci_low:+.4f}, {row.ci_high:+.4f}]"
+            if np.isfinite(row.ci_low)
+            else "(one pair: none)"
         )
+        lines.append(f"{row.metric:<28} {row.months_after:>12} {row.effect:>+10.4f}   {ci}")
     lines += ["", *plain_effects(table)]
     caveat = few_pairs_caveat(n)
     if caveat:
@@ -302,7 +305,12 @@ def plain_effects(table: pd.DataFrame) -> list[str]:
     last = table[table["months_after"] == table["months_after"].max()]
     out = []
     for row in last.itertuples():
-        if row.ci_low <= 0 <= row.ci_high:
+        if not (np.isfinite(row.ci_low) and np.isfinite(row.ci_high)):
+            verdict = (
+                f"changed {row.metric} by {row.effect:+.4f} (one pair only, so no confidence "
+                "interval)"
+            )
+        elif row.ci_low <= 0 <= row.ci_high:
             verdict = f"no clear change in {row.metric} ({row.effect:+.4f})"
         else:
             word = "raised" if row.effect > 0 else "lowered"

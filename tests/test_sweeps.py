@@ -149,3 +149,23 @@ def test_horizon_effects_use_complete_pairs_and_fall_back_to_the_final_month(
     assert (table["n_pairs"] == 2).all()
     alone, _ = horizon_effects(results, config, [EventKind.revoke_access], [60], ["hhi"])
     assert list(alone["step"]) == [12] and list(alone["n_pairs"]) == [3]
+
+
+def test_the_effect_table_of_one_pair_says_it_has_no_interval() -> None:
+    from experiments.sweeps import format_effects
+
+    table = pd.DataFrame(
+        {
+            "metric": ["hhi"],
+            "point_id": ["p"],
+            "step": [30],
+            "months_after": [6],
+            "effect": [0.012],
+            "ci_low": [np.nan],
+            "ci_high": [np.nan],
+            "n_pairs": [1],
+        }
+    )
+    text = format_effects(table, 24, ["revoke_access"])
+    assert "nan" not in text.lower()
+    assert "changed hhi by +0.0120 (one pair only, so no confidence interval)" in text
