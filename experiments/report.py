@@ -11,8 +11,7 @@ import logging
 import sys
 from pathlib import Path
 
-from sim.analysis import sweep_status
-from sim.results import MANIFEST
+from sim.results import MANIFEST, sweep_status
 
 
 def main(argv: list[str] | None = None) -> int:

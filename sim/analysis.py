@@ -8,18 +8,14 @@ mean over pairs of treated minus control, with a percentile bootstrap interval
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Sequence
-from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from sim.config import Config, EventKind
-from sim.results import MANIFEST, RUN_COLUMNS, read_manifest, run_files
+from sim.results import RUN_COLUMNS
 
 
 def paired_differences(results: pd.DataFrame, metric: str) -> pd.DataFrame:
@@ -307,162 +303,6 @@ def pareto_front(points: pd.DataFrame, x: str, y: str) -> list[int]:
         )
     ]
     return sorted(front, key=lambda i: xs[i])
-
-
-# --- the lab network at a month, rebuilt from the event log ----------------------------------
-
-ACCESS_TRANSITIONS = {"throttle": "throttled", "revocation": "revoked", "reinstatement": "allowed"}
-"""How an event changes the state of a lab -> provider access edge (actor = provider)."""
-
-
-def access_states(events: pd.DataFrame, config: Config, month: int) -> pd.DataFrame:
-    """The access graph of one run at the end of `month`: one row per (lab, provider) pair
-    except an API and its owner, with the provider's owner (None for a marketplace) and the
-    state (allowed, throttled or revoked), replaying throttles, revocations and
-    reinstatements in the order they were logged."""
-    state = {
-        (lab, name): "allowed"
-        for name, p in config.providers.items()
-        for lab in config.labs
-        if lab != p.owner
-    }
-    relevant = events[(events["step"] <= month) & events["kind"].isin(list(ACCESS_TRANSITIONS))]
-    for row in relevant.sort_values("step", kind="stable").itertuples():
-        key = (str(row.target), str(row.actor))
-        if key in state:
-            state[key] = ACCESS_TRANSITIONS[str(row.kind)]
-    return pd.DataFrame(
-        [
-            {"lab": lab, "provider": p, "owner": config.providers[p].owner, "state": s}
-            for (lab, p), s in state.items()
-        ],
-        columns=["lab", "provider", "owner", "state"],
-    )
-
-
-def lab_trust_at(events: pd.DataFrame, config: Config, month: int) -> pd.DataFrame:
-    """Each lab's trust in each other lab at the end of `month`, rebuilt from the run's
-    revocations and the relations parameters (ODD §7.2): a revocation by a lab's own API
-    cuts the revoked lab's trust in that lab by `revocation_hit` and every other lab's by
-    `witness_hit`; every month all trust recovers toward `initial_lab_trust`."""
-    rel = config.relations
-    labs = list(config.labs)
-    weight = {(a, b): rel.initial_lab_trust for a in labs for b in labs if a != b}
-    revs = events[(events["kind"] == "revocation") & (events["step"] <= month)]
-    revs = revs.sort_values("step", kind="stable")
-    steps = revs["step"].to_numpy(dtype=int)
-    for step in range(1, month + 1):
-        for row in revs[steps == step].itertuples():
-            owner = config.providers[str(row.actor)].owner
-            if owner is None:
-                continue
-            for other in labs:
-                if other != owner:
-                    hit = rel.revocation_hit if other == row.target else rel.witness_hit
-                    weight[other, owner] *= 1.0 - hit
-        for key, w in weight.items():
-            weight[key] = w + rel.recovery * (rel.initial_lab_trust - w)
-    return pd.DataFrame(
-        [{"truster": a, "trusted": b, "weight": w} for (a, b), w in weight.items()],
-        columns=["truster", "trusted", "weight"],
-    )
-
-
-# --- what a sweep directory holds ------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SweepStatus:
-    """How complete a sweep directory is: planned and finished runs, failures, incomplete
-    pairs, and whether it mixes scenarios."""
-
-    planned: int | None
-    finished: int
-    failures: tuple[str, ...]
-    unpaired: int
-    """Runs of a pair whose other arm has not finished."""
-    scenarios: tuple[str, ...]
-    arms: tuple[str, ...]
-
-    @property
-    def partial(self) -> bool:
-        return (
-            self.planned is None
-            or self.finished < self.planned
-            or bool(self.failures)
-            or self.unpaired > 0
-        )
-
-    @property
-    def mixed(self) -> bool:
-        """The runs mix scenarios, or paired with unpaired runs."""
-        paired = {"treated", "control"} & set(self.arms)
-        return len(self.scenarios) > 1 or ("single" in self.arms and bool(paired))
-
-    def messages(self) -> list[str]:
-        """What is missing or odd, in plain words (empty for a complete sweep)."""
-        out = []
-        if self.planned is None:
-            out.append("the manifest does not say how many runs were planned")
-        elif self.finished == 0:
-            out.append(f"no run has finished yet (0 of {self.planned} planned)")
-        elif self.finished < self.planned:
-            out.append(
-                f"{self.planned - self.finished} of {self.planned} planned runs have not "
-                f"finished; results below use the {self.finished} that have"
-            )
-        if self.failures:
-            out.append(f"{len(self.failures)} run(s) failed: " + "; ".join(self.failures[:5]))
-        if self.unpaired:
-            out.append(
-                f"{self.unpaired} run(s) lack the other arm of their pair and are left out of "
-                "the paired effects"
-            )
-        if len(self.scenarios) > 1:
-            out.append(
-                f"the runs mix scenarios {list(self.scenarios)}; effects are per parameter point"
-            )
-        if "single" in self.arms and ({"treated", "control"} & set(self.arms)):
-            out.append("the runs mix paired and unpaired runs; effects use the pairs only")
-        return out
-
-
-def sweep_status(sweep_dir: str | os.PathLike[str]) -> SweepStatus:
-    """Read a sweep directory's manifest, finished runs and recorded failures."""
-    path = Path(sweep_dir)
-    if not (path / MANIFEST).exists():
-        raise FileNotFoundError(f"{path} is not a sweep directory (no {MANIFEST})")
-    planned = read_manifest(path).get("planned_runs")
-    files = run_files(path)
-    finished_ids = {f.name.removesuffix(".parquet") for f in files}
-    failures = []
-    for f in sorted((path / "failed").glob("*.json")):
-        info = json.loads(f.read_text())
-        if info.get("run_id") in finished_ids:
-            continue
-        failures.append(
-            f"seed {info.get('seed')}, arm {info.get('arm')}, overrides "
-            f"{info.get('overrides')}: {info.get('error')}"
-        )
-    unpaired, scenarios, arms = 0, [], []
-    if files:
-        cols = ["run_id", "pair_id", "arm", "scenario"]
-        runs = pd.concat(
-            [pd.read_parquet(f, columns=cols).iloc[:1] for f in files], ignore_index=True
-        )
-        scenarios = sorted(runs["scenario"].astype(str).unique())
-        arms = sorted(runs["arm"].astype(str).unique())
-        paired = runs[runs["arm"].isin(["treated", "control"])]
-        complete = paired.groupby("pair_id")["arm"].nunique()
-        unpaired = int(paired["pair_id"].map(complete).lt(2).sum())
-    return SweepStatus(
-        None if planned is None else int(planned),
-        len(files),
-        tuple(failures),
-        unpaired,
-        tuple(scenarios),
-        tuple(arms),
-    )
 
 
 def _require(frame: pd.DataFrame, column: str) -> None:

@@ -33,9 +33,9 @@ class NetworkPanel:
     month: int
     capability: Mapping[str, float]
     access: pd.DataFrame
-    """From sim.analysis.access_states: lab, provider, owner, state."""
+    """From sim.history.access_states: lab, provider, owner, state."""
     trust: pd.DataFrame | None = None
-    """From sim.analysis.lab_trust_at: truster, trusted, weight."""
+    """From sim.history.lab_trust_at: truster, trusted, weight."""
 
 
 def network_figure(panels: Sequence[NetworkPanel], *, title: str) -> Figure:

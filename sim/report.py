@@ -13,13 +13,21 @@ from typing import Any
 
 import pandas as pd
 
-from sim.analysis import SweepStatus, intervention_month, sweep_status
+from sim.analysis import intervention_month
 from sim.config import Config, EventKind
 from sim.plots import metric_name, param_label, value_label
 from sim.report_designs import discovery_html, sensitivity_html
 from sim.report_html import CSS, FigureEmbedder, declared_values, fmt, html_table, swept_columns
 from sim.report_sections import intervention_words, paired_sections, sweep_sections
-from sim.results import atomic_path, load_config, read_manifest, read_provenance, run_files
+from sim.results import (
+    SweepStatus,
+    atomic_path,
+    load_config,
+    read_manifest,
+    read_provenance,
+    run_files,
+    sweep_status,
+)
 from sim.results import load as load_results
 
 # --- the HTML report of a sweep ------------------------------------------------------------------

@@ -12,18 +12,17 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis import (
-    access_states,
     complete_pairs,
     effects,
     few_pairs_caveat,
     group_ci,
     group_estimates,
     horizon_effects,
-    lab_trust_at,
     pareto_front,
     run_outcomes,
 )
 from sim.config import Config, EventKind
+from sim.history import access_states, lab_trust_at
 from sim.network_plot import NetworkPanel, network_figure
 from sim.plots import metric_name, metric_unit, param_label, value_label
 from sim.report_html import FigureEmbedder, declared_values, fmt, html_table, tagged

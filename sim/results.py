@@ -255,3 +255,100 @@ def load(sweep_dir: str | os.PathLike[str], kind: str = "timeseries") -> pd.Data
 def load_config(sweep_dir: str | os.PathLike[str], run_id: str) -> Config:
     """The resolved config of one run of a sweep."""
     return Config.from_dict(read_provenance(run_path(Path(sweep_dir), run_id))["config"])
+
+
+# --- what a sweep directory holds ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SweepStatus:
+    """How complete a sweep directory is: planned and finished runs, failures, incomplete
+    pairs, and whether it mixes scenarios."""
+
+    planned: int | None
+    finished: int
+    failures: tuple[str, ...]
+    unpaired: int
+    """Runs of a pair whose other arm has not finished."""
+    scenarios: tuple[str, ...]
+    arms: tuple[str, ...]
+
+    @property
+    def partial(self) -> bool:
+        return (
+            self.planned is None
+            or self.finished < self.planned
+            or bool(self.failures)
+            or self.unpaired > 0
+        )
+
+    @property
+    def mixed(self) -> bool:
+        """The runs mix scenarios, or paired with unpaired runs."""
+        paired = {"treated", "control"} & set(self.arms)
+        return len(self.scenarios) > 1 or ("single" in self.arms and bool(paired))
+
+    def messages(self) -> list[str]:
+        """What is missing or odd, in plain words (empty for a complete sweep)."""
+        out = []
+        if self.planned is None:
+            out.append("the manifest does not say how many runs were planned")
+        elif self.finished == 0:
+            out.append(f"no run has finished yet (0 of {self.planned} planned)")
+        elif self.finished < self.planned:
+            out.append(
+                f"{self.planned - self.finished} of {self.planned} planned runs have not "
+                f"finished; results below use the {self.finished} that have"
+            )
+        if self.failures:
+            out.append(f"{len(self.failures)} run(s) failed: " + "; ".join(self.failures[:5]))
+        if self.unpaired:
+            out.append(
+                f"{self.unpaired} run(s) lack the other arm of their pair and are left out of "
+                "the paired effects"
+            )
+        if len(self.scenarios) > 1:
+            out.append(
+                f"the runs mix scenarios {list(self.scenarios)}; effects are per parameter point"
+            )
+        if "single" in self.arms and ({"treated", "control"} & set(self.arms)):
+            out.append("the runs mix paired and unpaired runs; effects use the pairs only")
+        return out
+
+
+def sweep_status(sweep_dir: str | os.PathLike[str]) -> SweepStatus:
+    """Read a sweep directory's manifest, finished runs and recorded failures."""
+    path = Path(sweep_dir)
+    if not (path / MANIFEST).exists():
+        raise FileNotFoundError(f"{path} is not a sweep directory (no {MANIFEST})")
+    planned = read_manifest(path).get("planned_runs")
+    files = run_files(path)
+    finished_ids = {f.name.removesuffix(".parquet") for f in files}
+    failures = []
+    for f in sorted((path / "failed").glob("*.json")):
+        info = json.loads(f.read_text())
+        if info.get("run_id") in finished_ids:
+            continue
+        failures.append(
+            f"seed {info.get('seed')}, arm {info.get('arm')}, overrides "
+            f"{info.get('overrides')}: {info.get('error')}"
+        )
+    unpaired, scenarios, arms = 0, [], []
+    if files:
+        cols = ["run_id", "pair_id", "arm", "scenario"]
+        runs = pd.concat(
+            [pd.read_parquet(f, columns=cols).iloc[:1] for f in files], ignore_index=True
+        )
+        scenarios = sorted(runs["scenario"].astype(str).unique())
+        arms = sorted(runs["arm"].astype(str).unique())
+        paired = runs[runs["arm"].isin(["treated", "control"])]
+        complete = paired.groupby("pair_id")["arm"].nunique()
+        unpaired = int(paired["pair_id"].map(complete).lt(2).sum())
+    return SweepStatus(
+        None if planned is None else int(planned),
+        len(files),
+        tuple(failures),
+        unpaired,
+        tuple(scenarios),
+        tuple(arms),
+    )

@@ -14,8 +14,9 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch
 
 import sim
-from sim.analysis import access_states, effects, group_ci, group_estimates, lab_trust_at
+from sim.analysis import effects, group_ci, group_estimates
 from sim.config import EventKind, PolicyConfig, PopulationConfig
+from sim.history import access_states, lab_trust_at
 from sim.network_plot import NetworkPanel, network_figure
 from sim.plots import PALETTE, param_label, save_figure, value_label
 from sim.results import load, load_config

@@ -17,11 +17,11 @@ from helpers import REPO, cutoff, run_cli
 from scipy import stats
 
 import sim
-from sim.analysis import FEW_PAIRS, effects, few_pairs_caveat, sweep_status
+from sim.analysis import FEW_PAIRS, effects, few_pairs_caveat
 from sim.config import EventKind, PopulationConfig
 from sim.report import build_report
 from sim.report_html import fmt
-from sim.results import ensure_manifest, load, read_provenance, run_files
+from sim.results import ensure_manifest, load, read_provenance, run_files, sweep_status
 from sim.run import execute, plan, sweep
 
 AT, AFTER = 20, [3, 8]
