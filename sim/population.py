@@ -68,44 +68,43 @@ class NewsItem:
 
 
 MAX_REDRAWS = 100
-"""Rounds of redrawing rewired edges that landed on a taken partner (sparse graphs need
-two or three)."""
+"""Rounds of redrawing rewirings that landed on a taken partner (sparse graphs need two
+or three; a rewiring still without a partner after them keeps its lattice tie)."""
 
 
 def watts_strogatz_edges(n: int, k: int, p: float, rng: np.random.Generator) -> np.ndarray:
-    """The edges (m x 2, m = n k / 2) of a Watts-Strogatz small world, drawn in batch.
+    """The n k / 2 edges of a Watts-Strogatz small world, drawn in batch.
 
-    The same construction as `networkx.watts_strogatz_graph`: a ring lattice where each
-    node links to its k/2 successors, then each lattice edge (u, v) is rewired with
-    probability p to (u, w), w uniform among nodes that are neither u nor already
-    linked to u. networkx rewires edge by edge in Python (~40 ms at 10,000 developers,
-    ~4 s and most of a gigabyte at 1,000,000); here all rewirings are drawn at once and
-    the few that land on u or on an existing edge are redrawn until none do. Draws come
-    from `rng` (the model's init stream).
+    networkx's construction (`networkx.watts_strogatz_graph`) with the rewirings drawn at
+    once: a ring lattice where each node links to its k/2 successors, then each lattice
+    tie (u, v) is rewired with probability p to (u, w), w uniform among the nodes that are
+    not u and not tied to u. A tie counts as taken while it exists: lattice ties that stay,
+    ties already rewired, and lattice ties still waiting to be rewired; a draw that lands on
+    one is redrawn in the next round. networkx rewires tie by tie in a fixed order, so for
+    tiny dense graphs the two differ slightly (by order k/n); at the model's sizes they
+    agree (tested). networkx takes ~40 ms at 10,000 developers and most of a gigabyte at
+    1,000,000. Draws come from `rng` (the model's init stream).
     """
     u = np.repeat(np.arange(n, dtype=np.int64), k // 2)
     v = (u + np.tile(np.arange(1, k // 2 + 1, dtype=np.int64), n)) % n
     rewire = rng.random(u.size) < p
-    kept = np.sort(key(u[~rewire], v[~rewire], n))
+    taken = np.sort(key(u[~rewire], v[~rewire], n))
     todo = np.flatnonzero(rewire)
     for _ in range(MAX_REDRAWS):
         if not todo.size:
             break
+        waiting = np.sort(key(u[todo], v[todo], n))
         w = rng.integers(0, n, size=todo.size)
         keys = key(u[todo], w, n)
-        clash = (w == u[todo]) | (w == v[todo]) | sorted_contains(kept, keys)
+        clash = (w == u[todo]) | sorted_contains(taken, keys) | sorted_contains(waiting, keys)
         _, first = np.unique(keys, return_index=True)
         repeated = np.ones(todo.size, dtype=bool)
         repeated[first] = False
         ok = ~clash & ~repeated
         v[todo[ok]] = w[ok]
-        kept = np.sort(np.concatenate([kept, keys[ok]]))
+        taken = np.sort(np.concatenate([taken, keys[ok]]))
         todo = todo[~ok]
-    edges = np.column_stack([u, v])
-    if todo.size:  # a graph so dense that some nodes have no free partner: drop repeats
-        _, first = np.unique(key(u, v, n), return_index=True)
-        edges = edges[np.sort(first)]
-    return edges
+    return np.column_stack([u, v])
 
 
 def key(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:

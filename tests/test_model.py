@@ -86,10 +86,17 @@ def test_social_graph_is_a_watts_strogatz_small_world(rewiring: float) -> None:
     assert spread[0] == pytest.approx(spread[1], abs=0.1)
 
 
-def test_dense_social_graph_has_no_repeated_ties() -> None:
-    edges = watts_strogatz_edges(8, 6, 0.9, np.random.default_rng(3))
-    assert len({frozenset(e) for e in edges.tolist()}) == len(edges)
-    assert all(a != b for a, b in edges.tolist())
+@pytest.mark.parametrize(
+    ("n", "k", "rewiring"), [(6, 2, 1.0), (8, 4, 0.5), (8, 6, 0.9), (12, 8, 0.7)]
+)
+def test_small_dense_social_graphs_keep_every_tie_and_repeat_none(
+    n: int, k: int, rewiring: float
+) -> None:
+    for seed in range(200):
+        edges = watts_strogatz_edges(n, k, rewiring, np.random.default_rng(seed)).tolist()
+        assert len(edges) == n * k // 2
+        assert len({frozenset(e) for e in edges}) == len(edges)
+        assert all(a != b for a, b in edges)
 
 
 def test_row_pick_reads_one_entry_per_row_in_either_memory_order() -> None:
