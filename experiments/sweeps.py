@@ -29,7 +29,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from experiments.schema import DESIGN_KEYS, to_sim_config
 from sim import ConfigError
-from sim.analysis import few_pairs_caveat, horizon_effects
+from sim.analysis import few_pairs_caveat, horizon_effects, pair_counts
 from sim.config import Config, EventKind
 from sim.results import (
     RUNS,
@@ -277,10 +277,9 @@ def report_effects(
 
 
 def format_effects(table: pd.DataFrame, at: int, intervention: list[str]) -> str:
-    n = int(table["n_pairs"].max())
     lines = [
         f"Effect of {', '.join(intervention)} at month {at} (treated minus control, "
-        f"mean over {n} paired replicates, 95% bootstrap CI):",
+        f"mean over {pair_counts(table)} paired replicates, 95% bootstrap CI):",
         "",
     ]
     head = f"{'metric':<28} {'months after':>12} {'effect':>10}   95% CI"
@@ -293,7 +292,7 @@ def format_effects(table: pd.DataFrame, at: int, intervention: list[str]) -> str
         )
         lines.append(f"{row.metric:<28} {row.months_after:>12} {row.effect:>+10.4f}   {ci}")
     lines += ["", *plain_effects(table)]
-    caveat = few_pairs_caveat(n)
+    caveat = few_pairs_caveat(int(table["n_pairs"].min()))
     if caveat:
         lines += ["", f"Caution: {caveat}"]
     return "\n".join(lines)

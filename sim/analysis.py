@@ -97,20 +97,30 @@ FEW_PAIRS = 10
 def few_pairs_caveat(n_pairs: int, confidence: float = 0.95) -> str | None:
     """A warning when `n_pairs` (2 or more) is too few for a percentile bootstrap.
 
-    The percentile interval of a mean is about z * s / sqrt(n) wide, with the plug-in s
-    (divisor n), where a t interval is t(n-1) * s / sqrt(n): at 3 pairs it is about a third
-    as wide, at 5 about two thirds, so an effect it calls clear may not be.
+    The percentile interval of a mean has half-width about z * s_n / sqrt(n), with s_n
+    the plug-in standard deviation (divisor n); a t interval's is t(n-1) * s / sqrt(n),
+    with s = s_n sqrt(n / (n - 1)). At 3 pairs the first is about a third as wide, at 5
+    about two thirds, so an effect it calls clear may not be. A table whose points have
+    different numbers of pairs is judged by its fewest.
     """
     if not 2 <= n_pairs < FEW_PAIRS:
         return None
     z = stats.norm.ppf(0.5 + confidence / 2)
     t = stats.t.ppf(0.5 + confidence / 2, n_pairs - 1)
-    ratio = z * np.sqrt((n_pairs - 1) / n_pairs) / t
+    # Two pairs: the bootstrap means are x1, the midpoint and x2, so the interval is the
+    # range |x2 - x1|, where the t interval is t(1) |x2 - x1|.
+    ratio = 1 / t if n_pairs == 2 else z * np.sqrt((n_pairs - 1) / n_pairs) / t
     return (
         f"Only {n_pairs} pairs: with this few, the bootstrap interval is too narrow (about "
         f"{ratio:.0%} of the width of a t interval), so an effect called clear may not be. "
         f"Run at least {FEW_PAIRS} replicates (sweep.replicates) before relying on it."
     )
+
+
+def pair_counts(table: pd.DataFrame) -> str:
+    """How many pairs an effect table averages over: "16", or "3 to 10" when points differ."""
+    low, high = int(table["n_pairs"].min()), int(table["n_pairs"].max())
+    return str(low) if low == high else f"{low} to {high}"
 
 
 def effect_table(

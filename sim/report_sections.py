@@ -18,6 +18,7 @@ from sim.analysis import (
     group_ci,
     group_estimates,
     horizon_effects,
+    pair_counts,
     pareto_front,
     run_outcomes,
 )
@@ -121,12 +122,12 @@ def paired_sections(
     ]
     if shown["point"].nunique() == 1:
         shown = shown.drop(columns="point")
-    n = int(table["n_pairs"].max())
-    warning = few_pairs_caveat(n)
+    warning = few_pairs_caveat(int(table["n_pairs"].min()))
     caveat = f'<p class="caveat">{html.escape(warning)}</p>' if warning else ""
     headline = (
-        f"<p>Effects are treated minus control, averaged over {n} paired replicate(s) that share "
-        "their seeds, with 95% percentile bootstrap confidence intervals "
+        "<p>Effects are treated minus control, averaged over "
+        f"{pair_counts(table)} paired replicate(s) that share their seeds, with 95% "
+        "percentile bootstrap confidence intervals "
         "(<code>sim.analysis.effects</code>). At the longest horizon:</p>"
         + caveat
         + "".join(items)

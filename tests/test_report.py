@@ -189,6 +189,12 @@ def test_the_few_pairs_caveat_states_how_much_too_narrow_the_interval_is() -> No
     stated = float(caveat.split("about ")[1].split("%")[0]) / 100
     assert np.median(ratios) == pytest.approx(stated, abs=0.08)
     assert few_pairs_caveat(1) is None and few_pairs_caveat(FEW_PAIRS) is None
+    pair = np.array([0.3, 1.1])  # two pairs: the interval is their range
+    ci = stats.bootstrap((pair,), np.mean, method="percentile", rng=rng).confidence_interval
+    t_width = 2 * stats.t.ppf(0.975, 1) * pair.std(ddof=1) / np.sqrt(2)
+    two = few_pairs_caveat(2)
+    assert two is not None and (ci.low, ci.high) == (0.3, 1.1)
+    assert f"about {(ci.high - ci.low) / t_width:.0%}" in two
 
 
 @pytest.mark.parametrize("dirty", [False, True])

@@ -169,3 +169,22 @@ def test_the_effect_table_of_one_pair_says_it_has_no_interval() -> None:
     text = format_effects(table, 24, ["revoke_access"])
     assert "nan" not in text.lower()
     assert "changed hhi by +0.0120 (one pair only, so no confidence interval)" in text
+
+
+def test_an_effect_table_with_uneven_pairs_is_judged_by_its_fewest() -> None:
+    from experiments.sweeps import format_effects
+
+    table = pd.DataFrame(
+        {
+            "metric": ["hhi", "hhi"],
+            "point_id": ["a", "b"],
+            "step": [30, 30],
+            "months_after": [6, 6],
+            "effect": [0.01, 0.02],
+            "ci_low": [0.005, 0.001],
+            "ci_high": [0.015, 0.04],
+            "n_pairs": [12, 3],
+        }
+    )
+    text = format_effects(table, 24, ["revoke_access"])
+    assert "mean over 3 to 12 paired replicates" in text and "Caution: Only 3 pairs" in text
