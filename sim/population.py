@@ -120,8 +120,9 @@ def sorted_contains(haystack: np.ndarray, needles: np.ndarray) -> np.ndarray:
 
 
 def row_pick(table: np.ndarray, column: np.ndarray) -> np.ndarray:
-    """`table[i, column[i]]` for every row i: a take from the flat view of `table` in its
-    own memory order (~3x faster than fancy indexing with an arange of rows)."""
+    """`table[i, column[i]]` for every row i, each column[i] in [0, table.shape[1]): a take
+    from the flat view of `table` in its own memory order (~3x faster than fancy indexing
+    with an arange of rows). Unlike fancy indexing it does not check the bounds."""
     n, k = table.shape
     if table.flags.f_contiguous:  # as column gathers like per_model[:, cols] return
         flat = np.arange(n) + n * column
@@ -226,8 +227,8 @@ class Population:
 
         `revising` holds their indices and `gumbel` one row of standard Gumbel noise for
         each of them (the others keep their option and need no draws). Staying costs
-        nothing; moving costs `switching_cost`. `initial` is the first choice, made by
-        everyone with no switching cost.
+        nothing; moving costs `switching_cost`. `initial` drops the switching cost for
+        the first choice (for which the caller passes every developer).
         """
         c = self.cfg
         options = np.arange(utility.shape[1])
@@ -318,8 +319,8 @@ class Population:
         return means
 
     def hedging_share(self) -> float:
-        """Share of developers on an API who keep a fallback because they distrust their
-        provider."""
+        """Share of all developers who are on an API and keep a fallback because they
+        distrust their provider."""
         p = self.n_providers
         used = row_pick(self.trust, np.minimum(self.choice, p - 1))
         hedges = (self.choice < p) & (used < self.cfg.hedge_threshold)

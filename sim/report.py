@@ -306,7 +306,8 @@ def _provenance_html(path: Path) -> str:
     if "True" in seen["git_dirty"]:
         warn += (
             '<p class="status partial">Some runs were made from a source tree with uncommitted '
-            "changes: their git commit alone does not reproduce them.</p>"
+            "changes or files git does not track: their git commit alone may not reproduce "
+            "them.</p>"
         )
     return (
         "<p>From every run's provenance (Parquet metadata, "

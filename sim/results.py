@@ -97,9 +97,10 @@ def git_commit() -> str | None:
 
 @functools.cache
 def git_dirty() -> bool | None:
-    """Whether that tree has uncommitted changes to tracked files (then the commit alone
-    does not reproduce a run); None outside a checkout. Read once per process."""
-    out = _git("status", "--porcelain", "--untracked-files=no")
+    """Whether that tree has uncommitted changes, including new files git does not ignore
+    (then the commit alone does not reproduce a run); None outside a checkout. Read once
+    per process."""
+    out = _git("status", "--porcelain")
     return None if out is None else bool(out.strip())
 
 
@@ -143,7 +144,7 @@ def _write_table(
     of ~100 columns cost more than the Parquet write)."""
     table = pa.Table.from_pandas(frame, preserve_index=False)
     for name, value in constants.items():
-        table = table.append_column(name, pa.array([value] * table.num_rows))
+        table = table.append_column(name, pa.repeat(pa.scalar(value), table.num_rows))
     merged = {**(table.schema.metadata or {}), PROVENANCE_KEY: json.dumps(meta).encode()}
     with atomic_path(path) as tmp:
         pq.write_table(table.replace_schema_metadata(merged), tmp)

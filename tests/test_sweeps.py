@@ -188,3 +188,20 @@ def test_an_effect_table_with_uneven_pairs_is_judged_by_its_fewest() -> None:
     )
     text = format_effects(table, 24, ["revoke_access"])
     assert "mean over 3 to 12 paired replicates" in text and "Caution: Only 3 pairs" in text
+
+
+def test_a_run_without_events_keeps_typed_id_columns(tmp_path: Path) -> None:
+    import dataclasses
+    import datetime as dt
+
+    from sim.results import write_run
+    from sim.run import events_frame, run
+
+    spec = plan(small(steps=3), replicates=1)[0]
+    result = run(spec.config, figures=False)
+    quiet = dataclasses.replace(result, events=events_frame(sim.AccessModel(spec.config)))
+    assert quiet.events.empty
+    now = dt.datetime.now(dt.UTC)
+    write_run(tmp_path, spec, quiet, now, now)
+    events = load(tmp_path, "events")
+    assert events.empty and events["replicate"].dtype == np.int64
