@@ -49,6 +49,7 @@ class ReferenceDeveloper(Developer):
         n_prov = len(hosts)
         best_u, best_k = -math.inf, current
         sens = float(pop.price_sensitivity[i])
+        revises = bool(draws.revise[i])
         gumbel = draws.gumbel[i]
         utilities = []
         for k in range(n_prov + 1):
@@ -68,10 +69,12 @@ class ReferenceDeveloper(Developer):
                 + cfg.trust_weight * t
             )
             utilities.append(u)
-            noisy = u - (cfg.switching_cost if k != current else 0.0) + cfg.choice_noise * gumbel[k]
-            if noisy > best_u:
-                best_u, best_k = noisy, k
-        chosen = best_k if draws.revise[i] else current
+            if revises:  # the others keep their option: no noise to add
+                cost = cfg.switching_cost if k != current else 0.0
+                noisy = u - cost + cfg.choice_noise * gumbel[k]
+                if noisy > best_u:
+                    best_u, best_k = noisy, k
+        chosen = best_k if revises else current
         choice_out[i] = chosen
         # Trust: learning about the provider used, recovery for the others.
         for k in range(n_prov):

@@ -27,7 +27,7 @@ import numpy as np
 import sim
 from sim.config import PopulationConfig
 from sim.model import AccessModel
-from sim.population import row_pick
+from sim.population import QUALITY_FLOOR, row_pick
 
 
 def kernel(model: AccessModel, steps: int, rng: np.random.Generator) -> None:
@@ -37,8 +37,11 @@ def kernel(model: AccessModel, steps: int, rng: np.random.Generator) -> None:
 
     Every developer output of the model's month: the quality of each option and the lab
     behind it, logit choice with switching cost, who switched, utility and quality of the
-    chosen option, the lab each developer builds on, option shares, and trust learning
-    from this month's observed service with recovery toward the starting mean.
+    chosen option, the lab each developer builds on, option shares and the marketplace's
+    split of its users by lab (money), trust learning from this month's observed service
+    with recovery toward the starting mean, and the month's recorded means over developers
+    (trust overall and per provider, hedging, switching, quality, utility). News spreading
+    is left out: a default run has no revocations.
     """
     pop, cfg = model.population, model.config.population
     n, p = pop.n, len(model.providers)
@@ -54,13 +57,15 @@ def kernel(model: AccessModel, steps: int, rng: np.random.Generator) -> None:
     needs, trust, choice = pop.needs, pop.trust.copy(), pop.choice.copy()
     sens = pop.price_sensitivity[:, None]
     options = np.arange(p + 1)
+    marketplaces = [k for k, q in enumerate(model.providers) if q.owner is None]
     for _ in range(steps):
         outage = rng.random(p) >= reliability
         serving = np.flatnonzero(choice < p)
-        before = trust[serving, choice[serving]]
+        used = choice[serving]
+        before = trust[serving, used]
         trust += cfg.trust_recovery * (cfg.initial_trust - trust)
-        observed = 1.0 - outage[choice[serving]]
-        trust[serving, choice[serving]] = before + cfg.trust_learning * (observed - before)
+        observed = 1.0 - outage[used]
+        trust[serving, used] = before + cfg.trust_learning * (observed - before)
 
         per_model = needs @ models.T
         quality = per_model[:, option_model]
@@ -76,7 +81,7 @@ def kernel(model: AccessModel, steps: int, rng: np.random.Generator) -> None:
         full[:, :p] = trust
         full[:, p] = 1.0
         utility = (
-            cfg.quality_weight * np.log(np.maximum(quality, 1e-6))
+            cfg.quality_weight * np.log(np.maximum(quality, QUALITY_FLOOR))
             - sens * prices
             + cfg.trust_weight * full
         )
@@ -88,14 +93,30 @@ def kernel(model: AccessModel, steps: int, rng: np.random.Generator) -> None:
         )
         new_choice = choice.copy()
         new_choice[revising] = noisy.argmax(axis=1)
-        _switched = new_choice != choice
+        switched = new_choice != choice
         choice = new_choice
-        _utility = row_pick(utility, choice)
-        _shares = np.bincount(choice, minlength=p + 1) / n
-        _quality = row_pick(quality, choice)
+        chosen_utility = row_pick(utility, choice)
+        counts = np.bincount(choice, minlength=p + 1)
+        chosen_quality = row_pick(quality, choice)
         model_lab = option_lab[choice]
         for k, which in picks.items():
-            model_lab[choice == k] = which[choice == k]
+            on_k = choice == k
+            model_lab[on_k] = which[on_k]
+        for k in marketplaces:
+            if counts[k]:
+                _split = np.bincount(model_lab[choice == k], minlength=len(model.labs)) / counts[k]
+        _recorded = (
+            trust.mean(),
+            np.full(n, 1.0 / n) @ trust,
+            np.count_nonzero(
+                (choice < p) & (row_pick(trust, np.minimum(choice, p - 1)) < cfg.hedge_threshold)
+            )
+            / n,
+            switched.mean(),
+            chosen_quality.mean(),
+            chosen_utility.mean(),
+            counts / n,
+        )
 
 
 def best_of(repeats: int, fn: object) -> float:
