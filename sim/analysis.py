@@ -15,15 +15,12 @@ import pandas as pd
 from scipy import stats
 
 from sim.config import Config, EventKind
-from sim.results import RUN_COLUMNS
+from sim.results import RUN_COLUMNS, complete_pairs
 
 
 def paired_differences(results: pd.DataFrame, metric: str) -> pd.DataFrame:
     """Treated minus control per pair and month: columns point_id, pair_id, step, difference."""
-    if metric not in results.columns:
-        ids = {*RUN_COLUMNS, "step", "seed", "scenario"}
-        known = sorted(c for c in results.columns if not c.startswith("param__") and c not in ids)
-        raise KeyError(f"metric = {metric!r}: not in the results; metrics are {known}")
+    _require(results, metric)
     arms = set(results["arm"].unique())
     if not {"treated", "control"} <= arms:
         raise ValueError(
@@ -141,12 +138,6 @@ def effect_table(
     ]
     table = pd.concat(frames, ignore_index=True)
     return table[["metric", "point_id", "step", "effect", "ci_low", "ci_high", "n_pairs"]]
-
-
-def complete_pairs(results: pd.DataFrame) -> pd.DataFrame:
-    """The treated and control runs whose pair has both arms finished."""
-    pairs = results[results["arm"].isin(["treated", "control"])]
-    return pairs[pairs.groupby("pair_id")["arm"].transform("nunique") == 2]
 
 
 def horizon_effects(

@@ -12,7 +12,6 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis import (
-    complete_pairs,
     effects,
     few_pairs_caveat,
     group_ci,
@@ -27,7 +26,7 @@ from sim.history import access_states, lab_trust_at
 from sim.network_plot import NetworkPanel, network_figure
 from sim.plots import metric_name, metric_unit, param_label, value_label
 from sim.report_html import FigureEmbedder, declared_values, fmt, html_table, tagged
-from sim.results import load_config
+from sim.results import complete_pairs, load_config
 from sim.sweep_plots import effects_figure, frontier_figure, heatmap_figure, timeseries_figure
 
 

@@ -226,6 +226,12 @@ def read_manifest(sweep_dir: Path) -> dict[str, Any]:
 # --- loading ---------------------------------------------------------------------------------
 
 
+def complete_pairs(results: pd.DataFrame) -> pd.DataFrame:
+    """The treated and control runs (or rows) whose pair has both arms finished."""
+    pairs = results[results["arm"].isin(["treated", "control"])]
+    return pairs[pairs.groupby("pair_id")["arm"].transform("nunique") == 2]
+
+
 def run_files(sweep_dir: str | os.PathLike[str]) -> list[Path]:
     """Finished runs' time-series files (temporary files of killed runs are ignored)."""
     runs = Path(sweep_dir) / RUNS
@@ -342,9 +348,8 @@ def sweep_status(sweep_dir: str | os.PathLike[str]) -> SweepStatus:
         )
         scenarios = sorted(runs["scenario"].astype(str).unique())
         arms = sorted(runs["arm"].astype(str).unique())
-        paired = runs[runs["arm"].isin(["treated", "control"])]
-        complete = paired.groupby("pair_id")["arm"].nunique()
-        unpaired = int(paired["pair_id"].map(complete).lt(2).sum())
+        paired = runs["arm"].isin(["treated", "control"]).sum()
+        unpaired = int(paired - len(complete_pairs(runs)))
     return SweepStatus(
         None if planned is None else int(planned),
         len(files),

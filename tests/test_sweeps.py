@@ -10,9 +10,9 @@ import pytest
 from helpers import cutoff, small
 
 import sim
-from sim.analysis import complete_pairs, effects, horizon_effects, paired_differences
+from sim.analysis import effects, horizon_effects, paired_differences
 from sim.config import EventKind
-from sim.results import load, load_config, read_provenance, run_files
+from sim.results import complete_pairs, load, load_config, read_provenance, run_files
 from sim.run import plan, replicate_seeds, sweep, without
 
 REVOKE = [EventKind.revoke_access]
