@@ -1,6 +1,6 @@
 """Time to advance and redraw one month of the dashboard at the default size.
 
-Runs the page's own code (sim/app.py) on the default 10,000 developers: the step that
+Runs the page's own code (sim/dashboard/app.py) on the default 10,000 developers: the step that
 advances the run and its twin in lock-step, each view's update, and the PNG encoding that
 solara's FigureMatplotlib performs (savefig with `sim.app.PNG`). The user revokes access
 early, so every view also carries the intervention marker. Target: under 200 ms a month.
@@ -15,7 +15,7 @@ import io
 import statistics
 import time
 
-from sim.app import PNG, VIEWS, DashboardModel
+from sim.dashboard.app import PNG, VIEWS, DashboardModel
 
 TARGET_MS = 200.0
 

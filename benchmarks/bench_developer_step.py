@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 
 import sim
-from sim.agents.developer import Developer
 from sim.config import PopulationConfig
+from sim.model.developer import Developer
 
 
 @dataclass

@@ -26,8 +26,8 @@ import numpy as np
 
 import sim
 from sim.config import PopulationConfig
-from sim.model import AccessModel
-from sim.population import QUALITY_FLOOR, row_pick
+from sim.model.model import AccessModel
+from sim.model.population import QUALITY_FLOOR, row_pick
 
 
 def kernel(model: AccessModel, steps: int, rng: np.random.Generator) -> None:

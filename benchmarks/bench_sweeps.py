@@ -30,9 +30,9 @@ import pandas as pd
 
 import sim
 from sim.config import EventConfig, EventKind, ScenarioConfig
-from sim.metrics import REPORTERS
-from sim.results import load
-from sim.run import plan, replicate_seeds, sweep
+from sim.experiment.run import plan, replicate_seeds, sweep
+from sim.experiment.store import load
+from sim.model.metrics import REPORTERS
 
 SCENARIO = ScenarioConfig(
     name="claude_cutoff",

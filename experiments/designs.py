@@ -20,10 +20,10 @@ from omegaconf import DictConfig
 from experiments.schema import to_sim_config
 from experiments.sweeps import fail, write_report
 from sim import Config, ConfigError
-from sim.plots import metric_name
-from sim.report_html import fmt
-from sim.results import SweepMismatchError
-from sim.sensitivity import Parameter, SensitivityError, SensitivitySpec
+from sim.analysis.names import metric_name
+from sim.analysis.sensitivity import Parameter, SensitivityError, SensitivitySpec
+from sim.experiment.store import SweepMismatchError
+from sim.report.html import fmt
 
 
 def _parameters(node: DictConfig) -> tuple[Parameter, ...]:
@@ -50,7 +50,7 @@ def _config(cfg: DictConfig) -> Config:
 
 def run_sensitivity_task(cfg: DictConfig, out_dir: Path) -> None:
     """Morris screening and Sobol indices of the headline outcomes, then the report."""
-    from sim.sensitivity import analyze, run_sensitivity
+    from sim.analysis.sensitivity import analyze, run_sensitivity
 
     config = _config(cfg)
     s = cfg.sensitivity
@@ -123,7 +123,7 @@ def format_sensitivity(indices: pd.DataFrame) -> str:
 
 def run_discovery_task(cfg: DictConfig, out_dir: Path) -> None:
     """Paired runs over a Latin hypercube, PRIM on where the intervention acts, the report."""
-    from sim.discovery import DiscoverySpec, discover, run_discovery
+    from sim.analysis.discovery import DiscoverySpec, discover, run_discovery
 
     config = _config(cfg)
     d = cfg.discovery

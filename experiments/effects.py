@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from experiments.sweeps import report_effects
-from sim.results import MANIFEST
+from sim.experiment.store import MANIFEST
 
 
 def main(argv: list[str] | None = None) -> int:

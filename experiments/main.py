@@ -31,9 +31,9 @@ from experiments.sweeps import (
     write_report,
 )
 from sim import Config, ConfigError, RunDirectoryError, run
-from sim.results import ensure_manifest
-from sim.run import execute
-from sim.summary import summarize
+from sim.analysis.summary import summarize
+from sim.experiment.run import execute
+from sim.experiment.store import ensure_manifest
 
 register()
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
@@ -136,7 +136,7 @@ def run_dsair(cfg: DictConfig, out_dir: Path) -> None:
     """The DSAIR maps: UNSAFE frequency over speed x risk per regime, with both thresholds."""
     import numpy as np
 
-    from sim.evolution import dsair
+    from sim.theory import dsair
 
     d = cfg.dsair
     try:

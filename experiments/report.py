@@ -11,7 +11,7 @@ import logging
 import sys
 from pathlib import Path
 
-from sim.results import MANIFEST, sweep_status
+from sim.experiment.store import MANIFEST, sweep_status
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    from sim.report import build_report
+    from sim.report.build import build_report
 
     status = sweep_status(args.sweep_dir)
     for message in status.messages():

@@ -29,17 +29,17 @@ from omegaconf import DictConfig, OmegaConf
 
 from experiments.schema import DESIGN_KEYS, to_sim_config
 from sim import ConfigError
-from sim.analysis import few_pairs_caveat, horizon_effects, pair_counts
+from sim.analysis.estimates import few_pairs_caveat, horizon_effects, pair_counts
 from sim.config import Config, EventKind
-from sim.results import (
+from sim.experiment.run import execute, plan
+from sim.experiment.store import (
     RUNS,
     SweepMismatchError,
     ensure_manifest,
     read_manifest,
     run_files,
 )
-from sim.results import load as load_results
-from sim.run import execute, plan
+from sim.experiment.store import load as load_results
 
 PROGRESS = ".progress.json"
 FAILED = "failed"
@@ -235,7 +235,7 @@ class SweepCallback(Callback):  # type: ignore[misc]
 def write_report(sweep_dir: Path) -> Path | None:
     """Write the sweep's HTML report and print where; a failure to report is a warning, never
     a failed sweep (the runs are safe in the store)."""
-    from sim.report import build_report
+    from sim.report.build import build_report
 
     try:
         path = build_report(sweep_dir)
@@ -261,7 +261,7 @@ def report_effects(
     `after` defaults to the sweep's `effects_after`, `metrics` to the headline outcomes.
     Raises ValueError for a sweep without pairs and KeyError for an unknown metric.
     """
-    from sim.results import load_config
+    from sim.experiment.store import load_config
 
     manifest = read_manifest(sweep_dir)
     intervention = [EventKind(k) for k in manifest["intervention"]]

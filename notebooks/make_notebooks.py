@@ -52,7 +52,7 @@ Parquet file per run and skips runs already written.""",
     ),
     (
         "code",
-        """from sim.run import plan, sweep
+        """from sim.experiment.run import plan, sweep
 
 sweep_dir = Path(tempfile.mkdtemp()) / "cutoff"
 specs = plan(config, replicates=6, intervention=[EventKind.revoke_access])
@@ -60,7 +60,7 @@ sweep(specs, sweep_dir, n_jobs=2)""",
     ),
     (
         "code",
-        """from sim.results import load
+        """from sim.experiment.store import load
 
 ts = load(sweep_dir)                 # every month of every run, with run_id, arm, seed ...
 summary = load(sweep_dir, "summary")  # one row per run
@@ -69,7 +69,7 @@ summary[["arm", "replicate", "seed", "capability__rival", "trust__incumbent_api"
     ("md", "## The effect of the cutoff, with a 95% bootstrap confidence interval"),
     (
         "code",
-        """from sim.analysis import effects
+        """from sim.analysis.estimates import effects
 
 trust_effect = effects(ts, "trust__incumbent_api", seed=0)
 trust_effect[trust_effect["step"].isin([23, 24, 36, 48, 60])]""",

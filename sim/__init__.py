@@ -1,19 +1,47 @@
 """accessrace: an agent-based simulation of frontier-AI lab competition and API access policy.
 
 `sim.run(config)` runs one simulation and returns a :class:`Result`; the Hydra
-command line lives in ``experiments/`` and never inside this package.
+command line lives in ``experiments/`` and never inside this package. The layers, from
+the bottom (``docs/ARCHITECTURE.md``): ``config`` ← ``model`` ← ``experiment`` ←
+``analysis`` ← ``viz`` ← ``report`` and ``dashboard``; ``theory`` stands apart.
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
 
 from sim.config import Config, ConfigError
+from sim.experiment import run as _run
+from sim.experiment.run import Result, RunDirectoryError, load, simulate
+from sim.experiment.store import package_version
 from sim.model import AccessModel
-from sim.run import Result, RunDirectoryError, load, run, simulate
 
-try:
-    __version__ = version("accessrace")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0+unknown"
+__version__ = package_version()
+
+
+def run(
+    config: Config | Mapping[str, Any],
+    out_dir: str | os.PathLike[str] | None = None,
+    *,
+    figures: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+) -> Result:
+    """Run one simulation; with `out_dir`, write its Parquet files, config.yaml and, unless
+    `figures` is False, its figures (capability, trust, market shares) into `figures/`.
+
+    Raises ConfigError for an invalid config and RunDirectoryError when `out_dir` already
+    holds a run (checked before anything is computed).
+    """
+    result = _run.run(config, out_dir, progress=progress)
+    if figures and result.path is not None:
+        from sim.viz.runs import run_figures  # matplotlib only when figures are wanted
+
+        run_figures(result.timeseries, result.events, Path(result.path) / "figures")
+    return result
+
 
 __all__ = [
     "AccessModel",

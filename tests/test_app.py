@@ -1,4 +1,5 @@
-"""The dashboard: its model code (sim/dashboard.py), then the page (sim/app.py) in a browser.
+"""The dashboard: its model code (sim/dashboard/live.py), then the page (sim/dashboard/app.py)
+in a browser.
 
 The browser test starts the server exactly as the README does, on a free loopback port,
 drives the page with Playwright and the system's Chromium, and fails on any console error
@@ -26,8 +27,8 @@ from helpers import REPO
 from PIL import Image
 
 from sim import Config
-from sim.agents.provider import AccessState
-from sim.dashboard import PRESETS, USER_REASON, VIEWS, DashboardModel, Timeline, preset_data
+from sim.dashboard.live import PRESETS, USER_REASON, VIEWS, DashboardModel, Timeline, preset_data
+from sim.model.provider import AccessState
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -150,7 +151,7 @@ def dashboard_url(chromium: Path, server_log: Path) -> Iterator[str]:
     port, log = _free_port(), server_log
     direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     solara = Path(sys.executable).with_name("solara")
-    command = [str(solara), "run", "sim/app.py", "--production", "--no-check-version"]
+    command = [str(solara), "run", "sim.dashboard.app", "--production", "--no-check-version"]
     command += ["--no-open", "--host", "127.0.0.1", "--port", str(port)]
     env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
     url = f"http://127.0.0.1:{port}/"

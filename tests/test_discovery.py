@@ -10,11 +10,11 @@ import pytest
 from helpers import cutoff
 
 from sim import Config
-from sim.analysis import paired_differences
+from sim.analysis.discovery import DiscoverySpec, cases, discover, prim, run_discovery, sample
+from sim.analysis.estimates import paired_differences
+from sim.analysis.sensitivity import Parameter, SensitivityError
 from sim.config import PopulationConfig
-from sim.discovery import DiscoverySpec, cases, discover, prim, run_discovery, sample
-from sim.results import load, run_files
-from sim.sensitivity import Parameter, SensitivityError
+from sim.experiment.store import load, run_files
 
 TINY = Config(population=PopulationConfig(n_developers=300), steps=30, scenario=cutoff(at=24))
 GRADUATED = TINY.replace(policy=TINY.policy.__class__(name="graduated", revoke_duration=12))
@@ -119,7 +119,7 @@ def test_bad_designs_are_refused_by_name(tmp_path: Path) -> None:
 
 
 def test_the_report_states_the_box(design: Path) -> None:
-    from sim.report import build_report
+    from sim.report.build import build_report
 
     text = build_report(design).read_text()
     found = discover(design)

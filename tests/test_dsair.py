@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import brentq
 
-from sim.evolution import dsair, stationary_distribution
-from sim.evolution.dsair import EARLY_W, LATE_W, SAFE, UNSAFE, payoffs, thresholds
+from sim.theory import dsair, stationary_distribution
+from sim.theory.dsair import EARLY_W, LATE_W, SAFE, UNSAFE, payoffs, thresholds
 
 B = 1e4
 

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import binom
 
-from sim.evolution import (
+from sim.theory import (
     ImitationModel,
     Player,
     fixation_probability,

@@ -7,7 +7,7 @@ import pytest
 from helpers import cutoff, small
 
 import sim
-from sim.metrics import ENTITY_REPORTERS, REPORTERS
+from sim.model.metrics import ENTITY_REPORTERS, REPORTERS
 
 
 @pytest.fixture(scope="module")

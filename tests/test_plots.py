@@ -14,14 +14,15 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch
 
 import sim
-from sim.analysis import effects, group_ci, group_estimates
+from sim.analysis.estimates import effects, group_ci, group_estimates
+from sim.analysis.history import access_states, lab_trust_at
+from sim.analysis.names import param_label, value_label
 from sim.config import EventKind, PolicyConfig, PopulationConfig
-from sim.history import access_states, lab_trust_at
-from sim.network_plot import NetworkPanel, network_figure
-from sim.plots import PALETTE, param_label, save_figure, value_label
-from sim.results import load, load_config
-from sim.run import plan, sweep
-from sim.sweep_plots import (
+from sim.experiment.run import plan, sweep
+from sim.experiment.store import load, load_config
+from sim.viz.network import NetworkPanel, network_figure
+from sim.viz.style import PALETTE, save_figure
+from sim.viz.sweeps import (
     effects_figure,
     frontier_figure,
     heatmap_figure,

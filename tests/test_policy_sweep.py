@@ -12,9 +12,9 @@ from hydra import compose, initialize_config_dir
 
 from experiments.main import CONFIG_DIR
 from sim import Config
-from sim.analysis import group_estimates, run_outcomes
-from sim.report_html import fmt
-from sim.results import load, read_manifest
+from sim.analysis.estimates import group_estimates, run_outcomes
+from sim.experiment.store import load, read_manifest
+from sim.report.html import fmt
 
 POLICIES = [p.stem for p in (REPO / "configs" / "policy").glob("*.yaml")]
 
@@ -128,7 +128,7 @@ def test_a_small_policy_sweep_reports_heatmaps_and_the_frontier(tmp_path: Path) 
 def test_the_efficient_frontier_keeps_ties() -> None:
     import pandas as pd
 
-    from sim.analysis import pareto_front
+    from sim.analysis.estimates import pareto_front
 
     points = pd.DataFrame({"x": [1.0, 1.0 + 1e-15, 0.5, 2.0, 0.2], "y": [0.8, 0.8, 0.9, 0.1, 0.1]})
     assert pareto_front(points, "x", "y") == [2, 0, 1, 3]

@@ -17,12 +17,13 @@ from helpers import REPO, cutoff, run_cli
 from scipy import stats
 
 import sim
-from sim.analysis import FEW_PAIRS, effects, few_pairs_caveat
+import sim.experiment.store as store
+from sim.analysis.estimates import FEW_PAIRS, effects, few_pairs_caveat
 from sim.config import EventKind, PopulationConfig
-from sim.report import build_report
-from sim.report_html import fmt
-from sim.results import ensure_manifest, load, read_provenance, run_files, sweep_status
-from sim.run import execute, plan, sweep
+from sim.experiment.run import execute, plan, sweep
+from sim.experiment.store import ensure_manifest, load, read_provenance, run_files, sweep_status
+from sim.report.build import build_report
+from sim.report.html import fmt
 
 AT, AFTER = 20, [3, 8]
 PAIRED_FIGURES = {"fig-timeseries_by_arm", "fig-effects", "fig-network"}
@@ -201,7 +202,7 @@ def test_the_few_pairs_caveat_states_how_much_too_narrow_the_interval_is() -> No
 def test_runs_from_an_uncommitted_tree_are_flagged(
     dirty: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(sim.results, "git_dirty", lambda: dirty)
+    monkeypatch.setattr(store, "git_dirty", lambda: dirty)
     specs = plan(sim.Config(population=PopulationConfig(n_developers=200), steps=6), 2)
     ensure_manifest(tmp_path, "test", {"experiment": "test", "planned_runs": len(specs)})
     sweep(specs, tmp_path)

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from experiments.schema import DiscoveryConfig, RangeConfig, SensitivityConfig
-from sim.discovery import DiscoverySpec
-from sim.sensitivity import Parameter, SensitivitySpec
+from sim.analysis.discovery import DiscoverySpec
+from sim.analysis.sensitivity import Parameter, SensitivitySpec
 
 
 def defaults(cls: type) -> dict[str, Any]:

@@ -11,9 +11,7 @@ import pytest
 from helpers import run_cli
 
 from sim import Config
-from sim.config import PopulationConfig
-from sim.results import SweepMismatchError, read_manifest, run_files
-from sim.sensitivity import (
+from sim.analysis.sensitivity import (
     Parameter,
     SensitivityError,
     SensitivitySpec,
@@ -24,6 +22,8 @@ from sim.sensitivity import (
     sample,
     with_values,
 )
+from sim.config import PopulationConfig
+from sim.experiment.store import SweepMismatchError, read_manifest, run_files
 
 TINY = Config(population=PopulationConfig(n_developers=300), steps=30)
 SPEC = SensitivitySpec(
@@ -157,9 +157,9 @@ def test_the_command_line_runs_a_design_and_refuses_a_bad_range(tmp_path: Path) 
 
 
 def test_the_report_shows_the_table_the_bars_and_the_top_parameters(design: Path) -> None:
-    from sim.report import build_report
-    from sim.report_html import fmt
-    from sim.sensitivity import ranking
+    from sim.analysis.sensitivity import ranking
+    from sim.report.build import build_report
+    from sim.report.html import fmt
 
     text = build_report(design).read_text()
     assert 'id="fig-sensitivity_sobol"' in text and 'id="fig-sensitivity_morris"' in text

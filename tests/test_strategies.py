@@ -9,7 +9,7 @@ from helpers import run_cli, small
 
 import sim
 from sim.config import PolicyConfig, StrategyConfig
-from sim.strategies import STRATEGIES, STRATEGY_CLASSES, adapt, payoff, strategy_of
+from sim.model.strategies import STRATEGIES, STRATEGY_CLASSES, adapt, payoff, strategy_of
 
 
 def test_every_strategy_adopts_itself() -> None:

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from helpers import run_cli
 
-from sim.results import load, read_manifest, run_files
+from sim.experiment.store import load, read_manifest, run_files
 
 TINY = ["population.n_developers=300", "steps=30", "sweep.effects_after=[3,6]"]
 PAIRED = [*TINY, "sweep.intervention=[revoke_access]"]

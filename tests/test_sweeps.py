@@ -10,10 +10,10 @@ import pytest
 from helpers import cutoff, small
 
 import sim
-from sim.analysis import effects, horizon_effects, paired_differences
+from sim.analysis.estimates import effects, horizon_effects, paired_differences
 from sim.config import EventKind
-from sim.results import complete_pairs, load, load_config, read_provenance, run_files
-from sim.run import plan, replicate_seeds, sweep, without
+from sim.experiment.run import plan, replicate_seeds, sweep, without
+from sim.experiment.store import complete_pairs, load, load_config, read_provenance, run_files
 
 REVOKE = [EventKind.revoke_access]
 
@@ -194,11 +194,11 @@ def test_a_run_without_events_keeps_typed_id_columns(tmp_path: Path) -> None:
     import dataclasses
     import datetime as dt
 
-    from sim.results import write_run
-    from sim.run import events_frame, run
+    from sim.experiment.run import events_frame, run
+    from sim.experiment.store import write_run
 
     spec = plan(small(steps=3), replicates=1)[0]
-    result = run(spec.config, figures=False)
+    result = run(spec.config)
     quiet = dataclasses.replace(result, events=events_frame(sim.AccessModel(spec.config)))
     assert quiet.events.empty
     now = dt.datetime.now(dt.UTC)

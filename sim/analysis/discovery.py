@@ -1,0 +1,442 @@
+"""Scenario discovery: where in parameter space does an intervention do something?
+
+A discovery design samples numeric parameters by Latin hypercube (seeded) and runs every
+point as a pair with and without an intervention, through the sweep store. Each pair is a
+case; it is a *case of interest* when the paired effect of the intervention on a metric is
+below (or above) a threshold - e.g. "the cutoff lowered total innovation". PRIM (the
+Patient Rule Induction Method of Friedman & Fisher 1999, as implemented by the EMA
+Workbench, Kwakkel 2017) then finds a box of parameter space with many of the cases
+(coverage) and few others (density), described in plain words.
+
+ema_workbench is an optional dependency (the `discovery` extra), imported only when PRIM
+runs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.stats import qmc
+
+from sim.analysis.estimates import intervention_month, paired_differences
+from sim.analysis.names import metric_name
+from sim.analysis.sensitivity import (
+    Parameter,
+    SensitivityError,
+    check_metrics,
+    check_parameters,
+    plan_design,
+    run_design,
+    write_design,
+)
+from sim.config import Config, EventKind, build_dataclass
+from sim.experiment.run import without
+from sim.experiment.store import config_hash, ensure_manifest, load_config, read_manifest
+from sim.experiment.store import load as load_results
+
+
+@dataclass(frozen=True)
+class DiscoverySpec:
+    """A discovery design: the parameters sampled, the intervention, the case definition
+    and PRIM's settings."""
+
+    parameters: tuple[Parameter, ...]
+    samples: int = 100
+    intervention: tuple[str, ...] = ("revoke_access",)
+    metric: str = "frontier_capability"
+    after: int | None = None
+    """Months after the intervention at which the effect is read; None = the final month."""
+    threshold: float = 0.0
+    below: bool = True
+    """A case of interest has effect < threshold (True) or effect > threshold (False)."""
+    replicates: int = 1
+    seed: int = 0
+    density: float = 0.8
+    """PRIM keeps the box of highest coverage among those at least this dense."""
+    peel_alpha: float = 0.05
+    paste_alpha: float = 0.05
+    mass_min: float = 0.05
+    significance: float = 0.05
+    """Restrictions whose quasi-p value exceeds this are dropped (the best one is kept)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> DiscoverySpec:
+        return build_dataclass(cls, data, "discovery.")
+
+
+def kinds(spec: DiscoverySpec) -> list[EventKind]:
+    return [EventKind(k) for k in spec.intervention]
+
+
+def check_spec(config: Config, spec: DiscoverySpec) -> None:
+    """Every error a discovery design can have, before anything runs."""
+    check_parameters(config, spec.parameters)
+    check_metrics(config, [spec.metric], "metric")
+    if spec.samples < 2 or spec.replicates < 1:
+        raise SensitivityError(
+            f"samples = {spec.samples}, replicates = {spec.replicates}: expected samples >= 2 "
+            "and replicates >= 1"
+        )
+    try:
+        without(config, kinds(spec))
+    except (ValueError, KeyError) as err:
+        raise SensitivityError(f"intervention {list(spec.intervention)}: {err}") from None
+    if not 0 < spec.density <= 1:
+        raise SensitivityError(f"density = {spec.density}: expected a number in (0, 1]")
+
+
+def sample(spec: DiscoverySpec) -> pd.DataFrame:
+    """A Latin hypercube over the parameter ranges (seeded): columns method ('lhs'), row,
+    and one column per parameter path."""
+    unit = qmc.LatinHypercube(d=len(spec.parameters), seed=np.random.default_rng(spec.seed))
+    x = qmc.scale(
+        unit.random(spec.samples),
+        [p.low for p in spec.parameters],
+        [p.high for p in spec.parameters],
+    )
+    frame = pd.DataFrame(x, columns=[p.path for p in spec.parameters])
+    frame.insert(0, "row", np.arange(len(frame)))
+    frame.insert(0, "method", "lhs")
+    return frame
+
+
+def run_discovery(
+    config: Config,
+    spec: DiscoverySpec,
+    sweep_dir: str | os.PathLike[str],
+    *,
+    n_jobs: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+    description: Mapping[str, Any] | None = None,
+) -> int:
+    """Check the design, record it, and run the pairs not yet finished (resumable)."""
+    check_spec(config, spec)
+    path = Path(sweep_dir)
+    design = sample(spec)
+    specs, point_ids = plan_design(config, design, spec.parameters, spec.replicates, kinds(spec))
+    design["point_id"] = point_ids
+    at = intervention_month(config, kinds(spec))
+    ensure_manifest(
+        path,
+        config_hash({"base": config.to_dict(), "discovery": spec.to_dict()}),
+        {
+            "experiment": "discovery",
+            "kind": "discovery",
+            "intervention": list(spec.intervention),
+            "effects_after": [spec.after if spec.after is not None else config.steps - at],
+            "jobs": 1,
+            "planned_runs": len(specs),
+            "discovery": spec.to_dict(),
+            **(description or {}),
+        },
+    )
+    write_design(path, design)
+    return run_design(config, specs, path, n_jobs, progress)
+
+
+# --- cases and PRIM ----------------------------------------------------------------------------
+
+
+def cases(
+    results: pd.DataFrame,
+    metric: str,
+    step: int | None = None,
+    *,
+    threshold: float = 0.0,
+    below: bool = True,
+) -> pd.DataFrame:
+    """One row per complete pair: the swept parameters (numeric where they parse as
+    numbers), the paired effect on `metric` at `step` (default: the last month) and whether
+    it is a case of interest (`case`)."""
+    diffs = paired_differences(results, metric)
+    step = int(diffs["step"].max()) if step is None else step
+    diffs = diffs[diffs["step"] == step]
+    if diffs.empty:
+        raise ValueError(f"no complete pair reaches month {step}")
+    params = [c for c in results.columns if c.startswith("param__")]
+    x = results.drop_duplicates("pair_id").set_index("pair_id")[params]
+    frame = diffs.set_index("pair_id")[["difference"]].join(x)
+    frame = frame.rename(columns={c: c.removeprefix("param__") for c in params})
+    for c in frame.columns.drop("difference"):
+        numeric = pd.to_numeric(frame[c], errors="coerce")
+        frame[c] = numeric if numeric.notna().all() else frame[c].astype(str)
+    frame["case"] = frame["difference"] < threshold if below else frame["difference"] > threshold
+    return frame.reset_index()
+
+
+@dataclass(frozen=True)
+class Restriction:
+    """One side or both sides of one parameter's range kept by the box."""
+
+    parameter: str
+    low: float | None
+    """The box's lower limit, if it restricts from below."""
+    high: float | None
+    values: tuple[str, ...] = ()
+    """For a categorical parameter: the values the box keeps."""
+    qp: float = float("nan")
+    """The smallest quasi-p value of the restriction (Bryant & Lempert 2010)."""
+
+    def words(self) -> str:
+        if self.values:
+            return f"{self.parameter} is {' or '.join(self.values)}"
+        if self.low is not None and self.high is not None:
+            return f"{self.parameter} is between {self.low:.3g} and {self.high:.3g}"
+        if self.low is not None:
+            return f"{self.parameter} ≥ {self.low:.3g}"
+        return f"{self.parameter} ≤ {self.high:.3g}"
+
+
+@dataclass(frozen=True)
+class PrimResult:
+    """The box PRIM found, how good it is, and how it was chosen."""
+
+    restrictions: tuple[Restriction, ...]
+    coverage: float
+    """Share of all cases of interest that fall inside the box."""
+    density: float
+    """Share of the runs inside the box that are cases of interest."""
+    mass: float
+    """Share of all runs inside the box."""
+    n_cases: int
+    n: int
+    trajectory: pd.DataFrame
+    """PRIM's peeling trajectory: coverage, density, mass, res_dim per box."""
+    chosen: int
+    """Row of the trajectory holding the box."""
+    limits: dict[str, tuple[float, float]]
+    """Numeric limits of every restricted parameter (for drawing)."""
+
+    @property
+    def base_rate(self) -> float:
+        return self.n_cases / self.n if self.n else float("nan")
+
+    def description(self, case: str = "the case of interest holds") -> str:
+        """The box in one plain sentence."""
+        if not self.restrictions:
+            return (
+                f"PRIM found no box better than the whole design: {case} in "
+                f"{self.base_rate:.0%} of runs, with no parameter region standing out."
+            )
+        when = " and ".join(r.words() for r in self.restrictions)
+        return (
+            f"When {when}, {case} in {self.density:.0%} of runs (density); this region holds "
+            f"{self.coverage:.0%} of all such runs (coverage) and {self.mass:.0%} of the design "
+            f"(mass), against {self.base_rate:.0%} of runs overall."
+        )
+
+
+def prim(
+    x: pd.DataFrame,
+    y: np.ndarray,
+    *,
+    density: float = 0.8,
+    peel_alpha: float = 0.05,
+    paste_alpha: float = 0.05,
+    mass_min: float = 0.05,
+    significance: float = 0.05,
+) -> PrimResult:
+    """Run ema_workbench's PRIM on `x` (parameters) and boolean `y` (cases of interest).
+
+    The box kept is the one of highest coverage among those with density >= `density` on
+    the peeling trajectory (the densest if none reaches it); then, least significant first,
+    restrictions whose quasi-p value exceeds `significance` are dropped while more than one
+    remains, since the data do not support them.
+    """
+    prim_module = _ema_prim()
+    y = np.asarray(y, dtype=bool)
+    if len(y) != len(x) or len(y) < 2:
+        raise ValueError(f"PRIM needs matching x and y with at least 2 runs (got {len(y)})")
+    x = x.reset_index(drop=True).copy()
+    for c in x.columns:
+        if pd.api.types.is_integer_dtype(x[c]):
+            x[c] = x[c].astype(float)
+    if not y.any():
+        return _empty(x, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        model = prim_module.Prim(
+            x, y, peel_alpha=peel_alpha, paste_alpha=paste_alpha, mass_min=mass_min
+        )
+        box = model.find_box()
+    traj = box.peeling_trajectory.reset_index(drop=True)
+    dense = traj.index[traj["density"] >= density]
+    i = int(traj.loc[dense, "coverage"].idxmax()) if len(dense) else int(traj["density"].idxmax())
+    box.select(i)
+    initial = model.box_init
+    while True:
+        qps = {d: _qp(box.p_values[i], d) for d in _restricted(box.box_lims[i], initial)}
+        worst = max(qps, key=lambda d: qps[d], default=None)
+        if worst is None or len(qps) < 2 or not qps[worst] > significance:
+            break
+        box.drop_restriction(worst, i)
+        i = len(box.box_lims) - 1
+        box.select(i)
+    traj = box.peeling_trajectory.reset_index(drop=True)
+    lims = box.box_lims[i]
+    restrictions, limits = [], {}
+    for dim in _restricted(lims, initial):
+        qp = _qp(box.p_values[i], dim)
+        if pd.api.types.is_numeric_dtype(x[dim]):
+            lo, hi = float(lims.loc[0, dim]), float(lims.loc[1, dim])
+            low = lo if lo > float(initial.loc[0, dim]) else None
+            high = hi if hi < float(initial.loc[1, dim]) else None
+            restrictions.append(Restriction(dim, low, high, qp=qp))
+            limits[dim] = (lo, hi)
+        else:
+            kept = tuple(sorted(str(v) for v in lims.loc[0, dim]))
+            restrictions.append(Restriction(dim, None, None, kept, qp))
+    row = traj.loc[i]
+    return PrimResult(
+        tuple(restrictions),
+        float(row["coverage"]),
+        float(row["density"]),
+        float(row["mass"]),
+        int(y.sum()),
+        len(y),
+        traj[["coverage", "density", "mass", "res_dim"]].astype(float),
+        i,
+        limits,
+    )
+
+
+def _qp(p_values: Mapping[str, Any], dim: str) -> float:
+    """The smallest quasi-p value of a restriction (ema marks an unrestricted side -1)."""
+    values = [float(p) for p in p_values.get(dim, []) if p is not None and float(p) >= 0]
+    return min(values) if values else float("nan")
+
+
+def _restricted(lims: pd.DataFrame, initial: pd.DataFrame) -> list[str]:
+    out = []
+    for dim in initial.columns:
+        a, b = lims[dim].tolist(), initial[dim].tolist()
+        if a != b:
+            out.append(str(dim))
+    return out
+
+
+def _empty(x: pd.DataFrame, y: np.ndarray) -> PrimResult:
+    traj = pd.DataFrame({"coverage": [0.0], "density": [0.0], "mass": [1.0], "res_dim": [0.0]})
+    return PrimResult((), 0.0, 0.0, 1.0, int(np.sum(y)), len(y), traj, 0, {})
+
+
+def _ema_prim() -> Any:
+    """ema_workbench's PRIM module, imported quietly (it warns about optional parts)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            # an optional extra: mypy may run where it is not installed
+            from ema_workbench.analysis import (  # type: ignore[import-untyped, import-not-found, unused-ignore]
+                prim as prim_module,
+            )
+    except ImportError as err:
+        raise ImportError(
+            "scenario discovery needs ema_workbench: pip install -e '.[discovery]'"
+        ) from err
+    logging.getLogger("EMA").setLevel(logging.WARNING)
+    return prim_module
+
+
+@dataclass(frozen=True)
+class Discovery:
+    """Scenario discovery of one sweep: the cases, the PRIM box, and the question asked."""
+
+    cases: pd.DataFrame
+    box: PrimResult
+    metric: str
+    step: int
+    months_after: int
+    threshold: float
+    below: bool
+    parameters: tuple[str, ...]
+    subject: str = "the intervention"
+
+    @property
+    def case_words(self) -> str:
+        """The case of interest in words, e.g. 'the cutoff lowered the frontier capability'."""
+        name = metric_name(self.metric)
+        if self.threshold == 0.0:
+            verb = "lowered" if self.below else "raised"
+            return f"{self.subject} {verb} the {name}"
+        side = "below" if self.below else "above"
+        return f"the effect of {self.subject} on the {name} was {side} {self.threshold:g}"
+
+
+def discover(
+    sweep_dir: str | os.PathLike[str],
+    *,
+    metric: str | None = None,
+    after: int | None = None,
+    threshold: float | None = None,
+    below: bool | None = None,
+    density: float | None = None,
+) -> Discovery:
+    """Scenario discovery over a paired sweep directory: a discovery design, or any paired
+    sweep whose swept parameters vary. Settings default to the design's (if it is one)."""
+    path = Path(sweep_dir)
+    manifest = read_manifest(path)
+    spec = (
+        DiscoverySpec.from_dict(manifest["discovery"])
+        if manifest.get("kind") == "discovery"
+        else None
+    )
+    metric = metric or (spec.metric if spec else "frontier_capability")
+    threshold = threshold if threshold is not None else (spec.threshold if spec else 0.0)
+    below = below if below is not None else (spec.below if spec else True)
+    density = density if density is not None else (spec.density if spec else 0.8)
+    results = load_results(path)
+    treated = results.loc[results["arm"] == "treated", "run_id"]
+    if treated.empty:
+        raise ValueError(f"{path} holds no paired runs: scenario discovery needs pairs")
+    config = load_config(path, str(treated.iloc[0]))
+    at = intervention_month(config, [EventKind(k) for k in manifest["intervention"]])
+    after = after if after is not None else (spec.after if spec else None)
+    step = config.steps if after is None else at + after
+    frame = cases(results, metric, step, threshold=threshold, below=below)
+    varying = [
+        c
+        for c in frame.columns
+        if c not in ("pair_id", "difference", "case") and frame[c].nunique() > 1
+    ]
+    if not varying:
+        raise ValueError(f"{path}: no swept parameter varies, so there is no space to search")
+    kw = (
+        {
+            "peel_alpha": spec.peel_alpha,
+            "paste_alpha": spec.paste_alpha,
+            "mass_min": spec.mass_min,
+            "significance": spec.significance,
+        }
+        if spec
+        else {}
+    )
+    box = prim(frame[varying], frame["case"].to_numpy(), density=density, **kw)
+    kinds_ = [EventKind(k) for k in manifest["intervention"]]
+    subject = "the cutoff" if EventKind.revoke_access in kinds_ else "the intervention"
+    return Discovery(frame, box, metric, step, step - at, threshold, below, tuple(varying), subject)
+
+
+__all__ = [
+    "Discovery",
+    "DiscoverySpec",
+    "PrimResult",
+    "Restriction",
+    "cases",
+    "discover",
+    "prim",
+    "run_discovery",
+    "sample",
+]

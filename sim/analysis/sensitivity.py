@@ -1,0 +1,454 @@
+"""Global sensitivity analysis of the headline outcomes: Morris screening and Sobol indices.
+
+A design varies numeric config parameters (dotted paths, each within [low, high]) and runs
+every design point through the sweep store (sim.run.sweep: parallel, resumable). The design
+is sampled with SALib (seeded), written beside the runs, and analysed from the sweep
+directory alone, so an interrupted design resumes and a finished one can be re-analysed.
+
+Every point runs the same `replicates` seeds (common random numbers), so the indices measure
+how the parameters move the outcome averaged over those seeds, not seed noise.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from SALib.analyze import morris as morris_analyze  # type: ignore[import-untyped]
+from SALib.analyze import sobol as sobol_analyze
+from SALib.sample import morris as morris_sample  # type: ignore[import-untyped]
+from SALib.sample import sobol as sobol_sample
+
+from sim.config import Config, ConfigError, build_dataclass, iter_fields
+from sim.experiment.run import plan, sweep, timeseries_frame
+from sim.experiment.store import (
+    MANIFEST,
+    RunSpec,
+    atomic_path,
+    config_hash,
+    ensure_manifest,
+    read_manifest,
+    run_files,
+)
+from sim.experiment.store import load as load_results
+from sim.model.model import AccessModel
+
+DESIGN = "design.parquet"
+METHODS = ("morris", "sobol")
+
+
+class SensitivityError(ValueError):
+    """A sensitivity or discovery design names a parameter or metric that does not exist, or
+    gives a range that is empty or leaves the parameter's valid range."""
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One varied parameter: a dotted config path and the range it is sampled from."""
+
+    path: str
+    low: float
+    high: float
+
+
+@dataclass(frozen=True)
+class SensitivitySpec:
+    """What a sensitivity analysis varies, measures and how many runs it makes."""
+
+    parameters: tuple[Parameter, ...]
+    outcomes: tuple[str, ...] = (
+        "frontier_capability",
+        "developer_trust",
+        "open_weights_share",
+        "hhi",
+    )
+    """Metrics, read at the final month of each run."""
+    methods: tuple[str, ...] = METHODS
+    morris_trajectories: int = 10
+    morris_levels: int = 4
+    sobol_samples: int = 64
+    """Sobol base samples N (a power of 2); the design has N * (k + 2) points."""
+    replicates: int = 1
+    seed: int = 0
+    """Seeds the samplers and the bootstrap of the confidence intervals."""
+    confidence: float = 0.95
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SensitivitySpec:
+        return build_dataclass(cls, data, "sensitivity.")
+
+
+# --- parameters: resolve, check, apply ----------------------------------------------------------
+
+
+def numeric_parameters(config: Config) -> dict[str, type]:
+    """Every numeric parameter of `config` by dotted path, with its type (int or float);
+    per-domain values appear as `<field>.<domain>`."""
+    out: dict[str, type] = {}
+    for path, f, value in iter_fields(config):
+        annotation = str(f.type)
+        if isinstance(value, bool) or "bool" in annotation:
+            continue
+        if isinstance(value, dict):
+            for key, v in value.items():
+                if isinstance(v, int | float) and not isinstance(v, bool):
+                    out[f"{path}.{key}"] = float
+        elif isinstance(value, int | float) or (value is None and "int" in annotation):
+            out[path] = int if ("int" in annotation and "float" not in annotation) else float
+    return out
+
+
+def with_values(config: Config, values: Mapping[str, float]) -> Config:
+    """`config` with the parameters at dotted paths set (integers rounded), validated."""
+    kinds = numeric_parameters(config)
+    data = config.to_dict()
+    for path, value in values.items():
+        node = data
+        *head, last = path.split(".")
+        for key in head:
+            node = node[key]
+        node[last] = round(value) if kinds.get(path) is int else float(value)
+    return Config.from_dict(data)
+
+
+def check_parameters(config: Config, parameters: Sequence[Parameter]) -> None:
+    """Refuse an empty design, a repeated or unknown path, a non-numeric parameter, a range
+    with low >= high, or one that leaves the parameter's valid range; the error names it."""
+    if not parameters:
+        raise SensitivityError("no parameters to vary: give at least one {path, low, high}")
+    kinds = numeric_parameters(config)
+    seen: set[str] = set()
+    for p in parameters:
+        if p.path in seen:
+            raise SensitivityError(f"parameter {p.path!r} is listed twice")
+        seen.add(p.path)
+        if p.path not in kinds:
+            known = {path for path, _, _ in iter_fields(config)}
+            if p.path in known:
+                raise SensitivityError(
+                    f"parameter {p.path!r} is not numeric, so it cannot be given a range"
+                )
+            close = difflib.get_close_matches(p.path, list(kinds), n=3)
+            hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+            raise SensitivityError(f"unknown parameter {p.path!r}: no such config field{hint}")
+        if not (np.isfinite(p.low) and np.isfinite(p.high)) or p.low >= p.high:
+            raise SensitivityError(
+                f"parameter {p.path!r}: range [{p.low:g}, {p.high:g}] is empty; expected low < high"
+            )
+        for value in (p.low, p.high):
+            try:
+                with_values(config, {p.path: value})
+            except ConfigError as err:
+                raise SensitivityError(
+                    f"parameter {p.path!r}: range [{p.low:g}, {p.high:g}] leaves the valid "
+                    f"range ({err})"
+                ) from None
+
+
+def known_metrics(config: Config) -> list[str]:
+    """The metric columns a run of `config` records (from the initial month of a model with
+    a handful of developers: the columns depend on the labs, providers and domains)."""
+    degree = config.population.social_degree
+    tiny = config.replace(
+        population=dataclasses.replace(config.population, n_developers=max(20, 2 * degree + 2))
+    )
+    frame = timeseries_frame(AccessModel(tiny))
+    return [c for c in frame.columns if c not in ("step", "seed", "scenario")]
+
+
+def check_metrics(config: Config, metrics: Sequence[str], what: str = "outcome") -> None:
+    """Refuse a metric no run records, naming it and the closest known ones."""
+    if not metrics:
+        raise SensitivityError(f"no {what}s given")
+    known = known_metrics(config)
+    for m in metrics:
+        if m not in known:
+            close = difflib.get_close_matches(m, known, n=3)
+            hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+            raise SensitivityError(f"{what} {m!r} is not a metric of the model{hint}")
+
+
+def problem(parameters: Sequence[Parameter]) -> dict[str, Any]:
+    """The SALib problem definition of a design."""
+    return {
+        "num_vars": len(parameters),
+        "names": [p.path for p in parameters],
+        "bounds": [[p.low, p.high] for p in parameters],
+    }
+
+
+# --- the design ------------------------------------------------------------------------------
+
+
+def check_spec(config: Config, spec: SensitivitySpec) -> None:
+    """Every error a design can have, before anything runs."""
+    check_parameters(config, spec.parameters)
+    check_metrics(config, spec.outcomes)
+    unknown = [m for m in spec.methods if m not in METHODS]
+    if unknown or not spec.methods:
+        raise SensitivityError(f"methods = {list(spec.methods)}: expected some of {METHODS}")
+    for name in ("morris_trajectories", "sobol_samples", "replicates"):
+        if getattr(spec, name) < 1:
+            raise SensitivityError(f"{name} = {getattr(spec, name)}: expected a number >= 1")
+    if spec.morris_levels < 2 or spec.morris_levels % 2:
+        raise SensitivityError(
+            f"morris_levels = {spec.morris_levels}: expected an even number >= 2"
+        )
+    if "morris" in spec.methods and spec.morris_trajectories < 2:
+        raise SensitivityError("morris_trajectories must be >= 2 for confidence intervals")
+
+
+def sample(spec: SensitivitySpec) -> pd.DataFrame:
+    """The design's points: columns method, row (order within the method's sample), and one
+    column per parameter path. Seeded: the same spec gives the same design."""
+    prob = problem(spec.parameters)
+    frames = []
+    if "morris" in spec.methods:
+        x = morris_sample.sample(
+            prob, spec.morris_trajectories, num_levels=spec.morris_levels, seed=spec.seed
+        )
+        frames.append(_design_frame("morris", x, prob["names"]))
+    if "sobol" in spec.methods:
+        x = sobol_sample.sample(
+            prob, spec.sobol_samples, calc_second_order=False, scramble=True, seed=spec.seed
+        )
+        frames.append(_design_frame("sobol", x, prob["names"]))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _design_frame(method: str, x: np.ndarray, names: Sequence[str]) -> pd.DataFrame:
+    frame = pd.DataFrame(x, columns=list(names))
+    frame.insert(0, "row", np.arange(len(frame)))
+    frame.insert(0, "method", method)
+    return frame
+
+
+def plan_design(
+    config: Config,
+    design: pd.DataFrame,
+    parameters: Sequence[Parameter],
+    replicates: int,
+    intervention: Sequence[Any] = (),
+) -> tuple[list[RunSpec], list[str]]:
+    """The runs of every design point (each replicate, both arms with an intervention),
+    without duplicates, and each design row's point id."""
+    paths = [p.path for p in parameters]
+    specs: dict[str, RunSpec] = {}
+    point_ids = []
+    for values in design[paths].itertuples(index=False):
+        point = dict(zip(paths, (float(v) for v in values), strict=True))
+        runs = plan(
+            with_values(config, point),
+            replicates,
+            intervention,
+            params={k: repr(v) for k, v in point.items()},
+        )
+        point_ids.append(runs[0].point_id)
+        for r in runs:
+            specs.setdefault(r.run_id, r)
+    return list(specs.values()), point_ids
+
+
+def run_design(
+    config: Config,
+    specs: Sequence[RunSpec],
+    sweep_dir: Path,
+    n_jobs: int,
+    progress: Callable[[int, int], None] | None = None,
+    chunk: int = 64,
+) -> int:
+    """Run the specs not yet finished in `sweep_dir` in chunks (for progress reports);
+    returns the number run now."""
+    done_ids = {f.name.removesuffix(".parquet") for f in run_files(sweep_dir)}
+    todo = [s for s in specs if s.run_id not in done_ids]
+    made = 0
+    for start in range(0, len(todo), chunk):
+        made += sweep(todo[start : start + chunk], sweep_dir, n_jobs)
+        if progress is not None:
+            progress(len(specs) - len(todo) + start + len(todo[start : start + chunk]), len(specs))
+    return made
+
+
+def run_sensitivity(
+    config: Config,
+    spec: SensitivitySpec,
+    sweep_dir: str | os.PathLike[str],
+    *,
+    n_jobs: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+    description: Mapping[str, Any] | None = None,
+) -> int:
+    """Check the design, record it (manifest and design file), and run what is missing.
+
+    Raises SensitivityError for a bad design and sim.results.SweepMismatchError when the
+    directory holds another sweep. Returns the number of runs made now.
+    """
+    check_spec(config, spec)
+    path = Path(sweep_dir)
+    design = sample(spec)
+    specs, point_ids = plan_design(config, design, spec.parameters, spec.replicates)
+    design["point_id"] = point_ids
+    signature = config_hash({"base": config.to_dict(), "sensitivity": spec.to_dict()})
+    ensure_manifest(
+        path,
+        signature,
+        {
+            "experiment": "sensitivity",
+            "kind": "sensitivity",
+            "intervention": [],
+            "effects_after": [],
+            "jobs": 1,
+            "planned_runs": len(specs),
+            "sensitivity": spec.to_dict(),
+            **(description or {}),
+        },
+    )
+    write_design(path, design)
+    return run_design(config, specs, path, n_jobs, progress)
+
+
+def write_design(sweep_dir: Path, design: pd.DataFrame) -> None:
+    if (sweep_dir / DESIGN).exists():
+        return
+    with atomic_path(sweep_dir / DESIGN) as tmp:
+        design.to_parquet(tmp, index=False)
+
+
+# --- analysis from the sweep directory ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SensitivityResult:
+    """Indices of every method, outcome and parameter, and what the design lacked."""
+
+    indices: pd.DataFrame
+    """Columns method, outcome, parameter, and mu_star, mu_star_conf, mu, sigma (Morris) or
+    S1, S1_conf, ST, ST_conf (Sobol); *_conf is the half-width of the confidence interval."""
+    used: dict[str, tuple[int, int]]
+    """Per method: (complete units used, units planned) - Morris trajectories, Sobol base
+    samples."""
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def partial(self) -> bool:
+        return any(u < n for u, n in self.used.values())
+
+
+def analyze(
+    sweep_dir: str | os.PathLike[str], outcomes: Sequence[str] | None = None
+) -> SensitivityResult:
+    """Morris and Sobol indices from a sensitivity sweep directory. Only complete Morris
+    trajectories and complete Sobol blocks are used, so a partial sweep gives indices from
+    fewer samples (and says so) rather than failing."""
+    path = Path(sweep_dir)
+    manifest = read_manifest(path)
+    if manifest.get("kind") != "sensitivity":
+        raise SensitivityError(f"{path} is not a sensitivity sweep (its {MANIFEST} says so)")
+    spec = SensitivitySpec.from_dict(manifest["sensitivity"])
+    outcomes = list(outcomes or spec.outcomes)
+    design = pd.read_parquet(path / DESIGN)
+    prob = problem(spec.parameters)
+    k = prob["num_vars"]
+    try:
+        summary = load_results(path, "summary")
+    except FileNotFoundError:
+        summary = pd.DataFrame(columns=["point_id", *outcomes])
+    for m in outcomes:
+        if m not in summary.columns and len(summary):
+            raise SensitivityError(f"outcome {m!r} is not a metric in {path}")
+    means = summary.groupby("point_id")[outcomes].mean() if len(summary) else None
+    frames, used, notes = [], {}, []
+    for method in spec.methods:
+        rows = design[design["method"] == method].sort_values("row")
+        size = k + 1 if method == "morris" else k + 2
+        planned = len(rows) // size
+        y = (
+            means.reindex(rows["point_id"]).to_numpy(dtype=float)
+            if means is not None
+            else np.full((len(rows), len(outcomes)), np.nan)
+        )
+        complete = ~np.isnan(y).any(axis=1).reshape(planned, size).any(axis=1)
+        used[method] = (int(complete.sum()), planned)
+        minimum = 2
+        if complete.sum() < minimum:
+            notes.append(
+                f"{method}: {int(complete.sum())} of {planned} "
+                f"{'trajectories' if method == 'morris' else 'base samples'} finished; "
+                f"at least {minimum} are needed for indices"
+            )
+            continue
+        keep = np.repeat(complete, size)
+        x = rows[prob["names"]].to_numpy(dtype=float)[keep]
+        for j, outcome in enumerate(outcomes):
+            frames.append(_indices(method, prob, x, y[keep, j], spec).assign(outcome=outcome))
+    columns = ["method", "outcome", "parameter"]
+    indices = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+    rest = [c for c in indices.columns if c not in columns]
+    return SensitivityResult(indices[columns + rest], used, notes)
+
+
+def _indices(
+    method: str, prob: dict[str, Any], x: np.ndarray, y: np.ndarray, spec: SensitivitySpec
+) -> pd.DataFrame:
+    # SALib's Sobol analysis ignores a seed of 0 (it tests `if seed:`), so the bootstrap seed
+    # is derived from the spec's seed and is never 0.
+    seed = int(np.random.SeedSequence(spec.seed).generate_state(1)[0]) | 1
+    if method == "morris":
+        res = morris_analyze.analyze(
+            prob,
+            x,
+            y,
+            num_resamples=1000,
+            conf_level=spec.confidence,
+            num_levels=spec.morris_levels,
+            seed=seed,
+        )
+        keys = ["mu_star", "mu_star_conf", "mu", "sigma"]
+    else:
+        res = sobol_analyze.analyze(
+            prob,
+            y,
+            calc_second_order=False,
+            num_resamples=1000,
+            conf_level=spec.confidence,
+            seed=seed,
+        )
+        keys = ["S1", "S1_conf", "ST", "ST_conf"]
+    frame = pd.DataFrame({key: np.asarray(res[key], dtype=float) for key in keys})
+    frame.insert(0, "parameter", prob["names"])
+    frame.insert(0, "method", method)
+    return frame
+
+
+def ranking(indices: pd.DataFrame, method: str, outcome: str) -> pd.DataFrame:
+    """The parameters of one method and outcome, most influential first (by total Sobol
+    index ST, or Morris mu*)."""
+    key = "ST" if method == "sobol" else "mu_star"
+    rows = indices[(indices["method"] == method) & (indices["outcome"] == outcome)]
+    return rows.sort_values(key, ascending=False).reset_index(drop=True)
+
+
+__all__ = [
+    "Parameter",
+    "SensitivityError",
+    "SensitivityResult",
+    "SensitivitySpec",
+    "analyze",
+    "check_metrics",
+    "check_parameters",
+    "known_metrics",
+    "numeric_parameters",
+    "run_sensitivity",
+    "sample",
+    "with_values",
+]

@@ -1,0 +1,122 @@
+"""Config of the organisations: labs, API providers and the access policy they share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sim.config.base import param
+from sim.config.enums import Benchmarking, Openness, PolicyName
+
+DOMAINS = ("coding", "reasoning", "general")
+
+
+@dataclass(frozen=True)
+class LabConfig:
+    """One frontier lab: starting capability, budget and strategy."""
+
+    label: str = param("", doc="Human-readable archetype, used in figures and reports.")
+    capability: dict[str, float] = param(
+        factory=lambda: dict.fromkeys(DOMAINS, 1.0),
+        doc="Starting capability per domain; 1.0 is the default starting frontier.",
+        unit="capability index",
+        low=0.0,
+        low_open=True,
+    )
+    compute: float = param(
+        1.0, doc="Own R&D budget per month before revenue.", unit="compute units/month", low=0.0
+    )
+    openness: Openness = param(
+        Openness.api,
+        doc="closed: internal only; api: sold through providers; "
+        "open_weights: weights released, so anyone may self-host or learn from them.",
+    )
+    benchmarking: Benchmarking = param(
+        Benchmarking.public_only, doc="How the lab learns from rivals' models."
+    )
+    intensity: float = param(
+        0.0,
+        doc="API volume used to benchmark or distil each reachable rival model, as a fraction "
+        "of the maximum; drives both spillover and detection.",
+        unit="fraction",
+        low=0.0,
+        high=1.0,
+    )
+    eval_investment: float = param(
+        0.0,
+        doc="Share of compute spent on in-house evaluation, a costly substitute for rival "
+        "benchmarking that needs no access.",
+        unit="fraction of compute",
+        low=0.0,
+        high=1.0,
+        high_open=True,
+    )
+    safety: float = param(
+        0.0,
+        doc="Share of compute spent on safety rather than capability.",
+        unit="fraction of compute",
+        low=0.0,
+        high=1.0,
+        high_open=True,
+    )
+
+
+@dataclass(frozen=True)
+class ProviderConfig:
+    """An API provider: a lab's first-party API or a marketplace hosting several labs."""
+
+    label: str = param("", doc="Human-readable name, used in figures and reports.")
+    hosts: tuple[str, ...] = param(
+        factory=tuple, doc="Labs whose models the provider serves (names of `labs`)."
+    )
+    owner: str | None = param(
+        None, doc="The lab that owns a first-party API; null for a marketplace."
+    )
+    price: float = param(
+        1.0, doc="Price per developer-month.", unit="price units/month", low=0.0, low_open=True
+    )
+    reliability: float = param(
+        0.95,
+        doc="Share of months the service works as promised.",
+        unit="probability",
+        low=0.0,
+        high=1.0,
+    )
+    monitoring: float = param(
+        1.0,
+        doc="Detection hazard: a client lab using volume x is detected with probability "
+        "1 - exp(-monitoring * x) per month.",
+        unit="1/volume",
+        low=0.0,
+    )
+    policy: PolicyName | None = param(
+        None, doc="Access policy of this provider; null means the run's default `policy.name`."
+    )
+
+
+@dataclass(frozen=True)
+class PolicyConfig:
+    """The default access policy and the parameters all policies share."""
+
+    name: PolicyName = param(
+        PolicyName.permissive, doc="Access policy applied by providers that do not name their own."
+    )
+    revoke_duration: int | None = param(
+        None,
+        doc="Months a policy revocation lasts; null means until the end of the run.",
+        unit="months",
+        low=1,
+    )
+    forgive_after: int = param(
+        6,
+        doc="graduated: quiet months after which a client's offences are forgiven.",
+        why="graduated sanctions with forgiveness (Ostrom 1990)",
+        unit="months",
+        low=1,
+    )
+    throttle_factor: float = param(
+        0.5,
+        doc="Share of API spillover a throttled client still gets.",
+        unit="fraction",
+        low=0.0,
+        high=1.0,
+    )

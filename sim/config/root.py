@@ -1,0 +1,202 @@
+"""The root :class:`Config` of one run, its validation and the ODD's parameter table
+(``docs/regenerate_parameters.py`` writes the table into ``docs/ODD.md``)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sim.config.agents import DOMAINS, LabConfig, PolicyConfig, ProviderConfig
+from sim.config.base import (
+    ConfigError,
+    build_dataclass,
+    check_keys,
+    describe_range,
+    in_range,
+    iter_fields,
+    param,
+    plain,
+)
+from sim.config.enums import EventKind
+from sim.config.scenario import ScenarioConfig, _default_labs, _default_providers
+from sim.config.world import (
+    MarketConfig,
+    PopulationConfig,
+    RelationsConfig,
+    ResearchConfig,
+    StrategyConfig,
+)
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything one run needs. Construction validates (see :func:`validate`)."""
+
+    seed: int = param(0, doc="Seed of the model's random number generator.", low=0)
+    steps: int = param(60, doc="Horizon.", unit="months", low=1)
+    domains: tuple[str, ...] = param(factory=lambda: DOMAINS, doc="Capability domains.")
+    labs: dict[str, LabConfig] = param(factory=_default_labs, doc="Labs by name.")
+    providers: dict[str, ProviderConfig] = param(
+        factory=_default_providers, doc="API providers by name."
+    )
+    policy: PolicyConfig = param(factory=PolicyConfig, doc="Default access policy.")
+    research: ResearchConfig = param(factory=ResearchConfig, doc="Research and spillovers.")
+    population: PopulationConfig = param(factory=PopulationConfig, doc="Developers.")
+    market: MarketConfig = param(factory=MarketConfig, doc="Money and self-hosting.")
+    relations: RelationsConfig = param(factory=RelationsConfig, doc="Lab trust graph.")
+    strategy: StrategyConfig = param(factory=StrategyConfig, doc="Strategy evolution.")
+    scenario: ScenarioConfig = param(factory=ScenarioConfig, doc="Preset and events.")
+
+    def __post_init__(self) -> None:
+        validate(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Config:
+        """Build a validated config from plain data (YAML, Hydra, JSON); unknown keys fail."""
+        check_keys(cls, data, "")
+        data = dict(data)
+        for name, item_cls in (("labs", LabConfig), ("providers", ProviderConfig)):
+            if isinstance(data.get(name), Mapping):
+                data[name] = {
+                    key: build_dataclass(item_cls, value, f"{name}.{key}.")
+                    for key, value in data[name].items()
+                }
+        return build_dataclass(cls, data, "")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain, YAML-ready data (enums as their values); `from_dict` inverts it."""
+        return plain(self)  # type: ignore[no-any-return]
+
+    def replace(self, **changes: Any) -> Config:
+        """A copy with top-level fields changed (validated again)."""
+        return dataclasses.replace(self, **changes)
+
+
+def _check_ranges(config: Config) -> None:
+    for path, f, value in iter_fields(config):
+        meta = f.metadata
+        if not meta or (meta.get("low") is None and meta.get("high") is None):
+            continue
+        numbers = value.values() if isinstance(value, dict) else [value]
+        for x in numbers:
+            if x is None:
+                continue
+            if isinstance(x, bool) or not isinstance(x, int | float):
+                raise ConfigError(f"{path} = {value!r}: expected {describe_range(meta)}")
+            if not in_range(float(x), meta):
+                raise ConfigError(f"{path} = {value!r}: expected {describe_range(meta)}")
+
+
+def _check_names(config: Config) -> None:
+    domains = set(config.domains)
+    if len(domains) != len(config.domains) or not domains:
+        raise ConfigError(f"domains = {list(config.domains)}: expected distinct, non-empty names")
+    if not config.labs:
+        raise ConfigError("labs = {}: expected at least one lab")
+    if not config.providers:
+        raise ConfigError("providers = {}: expected at least one provider")
+    for name, lab in config.labs.items():
+        if set(lab.capability) != domains:
+            raise ConfigError(
+                f"labs.{name}.capability = {lab.capability}: expected one value for each "
+                f"domain {sorted(domains)}"
+            )
+        if config.strategy.adapt_every and config.strategy.in_house_eval + lab.safety >= 1.0:
+            raise ConfigError(
+                f"strategy.in_house_eval + labs.{name}.safety = "
+                f"{config.strategy.in_house_eval + lab.safety:g}: expected below 1"
+            )
+        if lab.eval_investment + lab.safety >= 1.0:
+            raise ConfigError(
+                f"labs.{name}: eval_investment + safety = {lab.eval_investment + lab.safety:g}: "
+                "expected below 1 (something must be left for capability research)"
+            )
+    if set(config.population.needs) != domains:
+        raise ConfigError(
+            f"population.needs = {config.population.needs}: expected one Dirichlet weight for "
+            f"each domain {sorted(domains)}"
+        )
+    if config.population.social_degree % 2:
+        raise ConfigError(
+            f"population.social_degree = {config.population.social_degree}: expected an even "
+            "number (Watts-Strogatz ring lattice)"
+        )
+    if config.population.social_degree >= config.population.n_developers:
+        raise ConfigError(
+            f"population.social_degree = {config.population.social_degree}: expected fewer "
+            f"than population.n_developers = {config.population.n_developers}"
+        )
+    for name, prov in config.providers.items():
+        if not prov.hosts:
+            raise ConfigError(f"providers.{name}.hosts = []: expected at least one lab")
+        for hosted in prov.hosts:
+            if hosted not in config.labs:
+                raise ConfigError(
+                    f"providers.{name}.hosts: {hosted!r} is not a lab; labs are {list(config.labs)}"
+                )
+        if prov.owner is not None and prov.owner not in prov.hosts:
+            raise ConfigError(
+                f"providers.{name}.owner = {prov.owner!r}: expected one of the hosted labs "
+                f"{list(prov.hosts)} or null"
+            )
+
+
+def _check_events(config: Config) -> None:
+    needs: dict[EventKind, tuple[str, ...]] = {
+        EventKind.revoke_access: ("provider", "lab"),
+        EventKind.launch: ("lab",),
+        EventKind.release_open_weights: ("lab",),
+        EventKind.policy_change: ("provider", "policy"),
+        EventKind.regulation: ("regime",),
+    }
+    for i, ev in enumerate(config.scenario.events):
+        where = f"scenario.events[{i}]"
+        if ev.at > config.steps:
+            raise ConfigError(
+                f"{where}.at = {ev.at}: expected a month inside the horizon [1, {config.steps}]"
+            )
+        for name in needs[ev.kind]:
+            if getattr(ev, name) is None:
+                raise ConfigError(f"{where}.{name}: required by a {ev.kind.value} event")
+        if ev.provider is not None and ev.provider not in config.providers:
+            raise ConfigError(
+                f"{where}.provider = {ev.provider!r}: expected one of {list(config.providers)}"
+            )
+        if ev.lab is not None and ev.lab not in config.labs:
+            raise ConfigError(f"{where}.lab = {ev.lab!r}: expected one of {list(config.labs)}")
+
+
+def validate(config: Config) -> None:
+    """Raise ConfigError for the first out-of-range value or dangling reference."""
+    _check_ranges(config)
+    _check_names(config)
+    _check_events(config)
+
+
+def parameter_table() -> str:
+    """The parameter table of docs/ODD.md, rendered from the field metadata."""
+    rows = [
+        "| parameter | default | unit | range | meaning | rationale or source |",
+        "|---|---|---|---|---|---|",
+    ]
+    for path, f, value in iter_fields(_generic_config()):
+        meta = f.metadata
+        if not meta or f.name in {"label", "description"} or path.startswith("scenario"):
+            continue
+        rng = (
+            describe_range(meta).removeprefix("a number in ")
+            if (meta["low"] is not None or meta["high"] is not None)
+            else ""
+        )
+        cells = [f"`{path}`", str(plain(value)), meta["unit"], rng, meta["doc"], meta["why"]]
+        rows.append("| " + " | ".join(cells) + " |")
+    return "\n".join(rows)
+
+
+def _generic_config() -> Config:
+    """The default config with one generic lab and provider, so each field shows once."""
+    return Config(
+        labs={"<lab>": LabConfig()}, providers={"<provider>": ProviderConfig(hosts=("<lab>",))}
+    )

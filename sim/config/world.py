@@ -1,0 +1,334 @@
+"""Config of the world around the organisations: research, developers, money, lab
+relations and strategy evolution."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sim.config.base import param
+
+
+@dataclass(frozen=True)
+class ResearchConfig:
+    """Capability growth and spillover channels (research phase)."""
+
+    growth_rate: float = param(
+        0.01,
+        doc="Own-R&D capability growth per month at one compute unit.",
+        why="frontier capability roughly doubles over five years on the defaults",
+        unit="1/month",
+        low=0.0,
+    )
+    compute_exponent: float = param(
+        0.5,
+        doc="Returns to compute (diminishing below 1).",
+        why="power-law returns to compute (Kaplan et al. 2020)",
+        low=0.0,
+        high=1.0,
+        low_open=True,
+    )
+    noise: float = param(
+        0.3,
+        doc="Standard deviation of the log-normal multiplier on own-R&D growth.",
+        unit="log units",
+        low=0.0,
+    )
+    spill_rival_api: float = param(
+        0.05,
+        doc="Share of the gap to each reachable rival closed per month at full intensity "
+        "by benchmarking through its API.",
+        unit="1/month",
+        low=0.0,
+        high=1.0,
+    )
+    spill_distill: float = param(
+        0.12,
+        doc="Same as spill_rival_api, for distillation from the rival's outputs.",
+        why="distillation extracts more training signal than evaluation (DESIGN.md §1)",
+        unit="1/month",
+        low=0.0,
+        high=1.0,
+    )
+    spill_public: float = param(
+        0.01,
+        doc="Share of the gap to the public frontier closed per month from public "
+        "benchmarks; needs no access.",
+        unit="1/month",
+        low=0.0,
+        high=1.0,
+    )
+    spill_eval: float = param(
+        0.08,
+        doc="Share of the gap to the public frontier closed per month per unit of "
+        "eval_investment; needs no access.",
+        unit="1/month",
+        low=0.0,
+        high=1.0,
+    )
+    spill_open: float = param(
+        0.04,
+        doc="Share of the gap to the best open-weights model closed per month.",
+        unit="1/month",
+        low=0.0,
+        high=1.0,
+    )
+
+
+@dataclass(frozen=True)
+class PopulationConfig:
+    """Developers: needs, preferences, trust and the news network."""
+
+    n_developers: int = param(10_000, doc="Number of developers.", low=1)
+    needs: dict[str, float] = param(
+        factory=lambda: {"coding": 2.0, "reasoning": 1.0, "general": 1.0},
+        doc="Dirichlet concentration of developers' need weights per domain.",
+        low=0.0,
+        low_open=True,
+    )
+    quality_weight: float = param(
+        5.0,
+        doc="Utility per unit of log need-weighted capability (so ~0.5 per 10% better).",
+        unit="utility/log index",
+        low=0.0,
+    )
+    price_sensitivity: float = param(
+        1.0, doc="Median utility lost per price unit.", unit="utility/price unit", low=0.0
+    )
+    price_sensitivity_spread: float = param(
+        0.5,
+        doc="Log-normal spread of price sensitivity across developers.",
+        unit="log units",
+        low=0.0,
+    )
+    trust_weight: float = param(
+        2.0, doc="Utility per unit of trust in a provider.", unit="utility", low=0.0
+    )
+    switching_cost: float = param(
+        0.5, doc="Utility lost when moving to another provider.", unit="utility", low=0.0
+    )
+    choice_noise: float = param(
+        0.5,
+        doc="Scale of the Gumbel taste shock of the multinomial logit.",
+        why="multinomial logit choice (McFadden 1974)",
+        unit="utility",
+        low=0.0,
+        low_open=True,
+    )
+    revision_rate: float = param(
+        0.25,
+        doc="Probability a developer reconsiders its provider in a month.",
+        why="developers re-evaluate their stack about quarterly",
+        unit="1/month",
+        low=0.0,
+        high=1.0,
+    )
+    initial_trust: float = param(
+        0.7,
+        doc="Mean starting trust in every provider (Beta distributed).",
+        low=0.0,
+        high=1.0,
+        low_open=True,
+        high_open=True,
+    )
+    trust_concentration: float = param(
+        20.0,
+        doc="Concentration (a + b) of the Beta distribution of starting trust.",
+        low=0.0,
+        low_open=True,
+    )
+    trust_learning: float = param(
+        0.1,
+        doc="Monthly rate at which trust in the provider used moves toward its "
+        "observed reliability.",
+        unit="1/month",
+        low=0.0,
+        high=1.0,
+    )
+    trust_recovery: float = param(
+        0.02,
+        doc="Monthly rate at which trust in providers not used recovers toward initial_trust.",
+        unit="1/month",
+        low=0.0,
+        high=1.0,
+    )
+    revocation_shock: float = param(
+        0.25,
+        doc="Share of trust in a provider lost on learning that it revoked a client.",
+        unit="fraction",
+        low=0.0,
+        high=1.0,
+    )
+    exposure_multiplier: float = param(
+        1.0,
+        doc="Extra shock, as a multiple of revocation_shock, for a developer who competes "
+        "with the revoking provider's lab, and again for one who built on the revoked lab.",
+        low=0.0,
+    )
+    bystander_shock: float = param(
+        0.05,
+        doc="Share of trust lost in every other closed provider on learning of a "
+        "revocation (platform risk is contagious).",
+        unit="fraction",
+        low=0.0,
+        high=1.0,
+    )
+    competes_share: float = param(
+        0.1,
+        doc="Share of developers whose product competes with one lab's own products.",
+        unit="fraction",
+        low=0.0,
+        high=1.0,
+    )
+    social_degree: int = param(
+        6, doc="Neighbours per developer in the small-world social graph (even).", low=2
+    )
+    social_rewiring: float = param(
+        0.1,
+        doc="Watts-Strogatz rewiring probability of the social graph.",
+        why="small-world social networks (Watts & Strogatz 1998)",
+        unit="probability",
+        low=0.0,
+        high=1.0,
+    )
+    news_seed: float = param(
+        0.05,
+        doc="Share of developers who hear of a public event directly (besides the "
+        "revoking provider's own clients).",
+        unit="fraction",
+        low=0.0,
+        high=1.0,
+    )
+    news_transmission: float = param(
+        0.3,
+        doc="Monthly probability that news passes along one social tie.",
+        unit="probability",
+        low=0.0,
+        high=1.0,
+    )
+    news_horizon: int = param(
+        12, doc="Months a piece of news keeps spreading.", unit="months", low=1
+    )
+    hedge_threshold: float = param(
+        0.5,
+        doc="API users whose trust in their provider is below this keep a fallback (multi-homing).",
+        low=0.0,
+        high=1.0,
+    )
+
+
+@dataclass(frozen=True)
+class MarketConfig:
+    """Self-hosting, revenue and reinvestment."""
+
+    market_value: float = param(
+        1.0,
+        doc="Revenue of the whole developer market per month, paid to providers in "
+        "proportion to their share of spend.",
+        unit="compute units/month",
+        low=0.0,
+    )
+    reinvest: float = param(
+        0.5,
+        doc="Share of a lab's revenue turned into next month's compute.",
+        unit="fraction",
+        low=0.0,
+        high=1.0,
+    )
+    marketplace_fee: float = param(
+        0.3,
+        doc="Share of a marketplace's revenue it keeps; the rest goes to the hosted labs.",
+        unit="fraction",
+        low=0.0,
+        high=1.0,
+    )
+    selfhost_cost: float = param(
+        0.7,
+        doc="Cost of self-hosting an open-weights model.",
+        unit="price units/month",
+        low=0.0,
+    )
+    selfhost_discount: float = param(
+        0.9,
+        doc="Quality of a self-hosted open model relative to the same model served.",
+        unit="fraction",
+        low=0.0,
+        high=1.0,
+    )
+    legacy_open_quality: float = param(
+        0.6,
+        doc="Capability of the best open model when no lab releases open weights.",
+        unit="capability index",
+        low=0.0,
+    )
+
+
+@dataclass(frozen=True)
+class RelationsConfig:
+    """The lab trust graph."""
+
+    initial_lab_trust: float = param(
+        0.6, doc="Starting trust between every pair of labs.", low=0.0, high=1.0
+    )
+    revocation_hit: float = param(
+        0.5,
+        doc="Share of the revoked lab's trust in the revoking lab lost at a revocation.",
+        unit="fraction",
+        low=0.0,
+        high=1.0,
+    )
+    witness_hit: float = param(
+        0.1,
+        doc="Share of third labs' trust in the revoking lab lost at a revocation.",
+        unit="fraction",
+        low=0.0,
+        high=1.0,
+    )
+    recovery: float = param(
+        0.02,
+        doc="Monthly rate at which lab trust recovers toward initial_lab_trust.",
+        unit="1/month",
+        low=0.0,
+        high=1.0,
+    )
+
+
+@dataclass(frozen=True)
+class StrategyConfig:
+    """Labs' strategy evolution by pairwise comparison (sim.strategies)."""
+
+    adapt_every: int = param(
+        0,
+        doc="Months between strategy revisions; 0 keeps strategies fixed.",
+        unit="months",
+        low=0,
+    )
+    beta: float = param(
+        20.0,
+        doc="Intensity of selection of the Fermi imitation rule.",
+        unit="1/payoff",
+        low=0.0,
+        why="pairwise comparison (Traulsen, Nowak & Pacheco 2006)",
+    )
+    mutation: float = param(
+        0.05,
+        doc="Probability a revising lab tries a random strategy instead.",
+        unit="probability",
+        low=0.0,
+        high=1.0,
+    )
+    revenue_weight: float = param(
+        1.0,
+        doc="Payoff of earning the whole market's revenue for a month, relative to one "
+        "percentage point of monthly capability growth.",
+        low=0.0,
+    )
+    in_house_eval: float = param(
+        0.15,
+        doc="Share of compute an in_house lab spends on evaluation.",
+        unit="fraction of compute",
+        low=0.0,
+        high=1.0,
+        high_open=True,
+    )
+    adapt_openness: bool = param(False, doc="Imitation also copies the other lab's openness.")
+    adapt_safety: bool = param(False, doc="Imitation also copies the other lab's safety share.")

@@ -1,0 +1,128 @@
+"""An educator's dashboard: run a preset, revoke access live, and compare with a twin run.
+
+    .venv/bin/solara run sim.dashboard.app --production --no-check-version \
+        --host 127.0.0.1 --port 8765
+
+Two models with the same config and seed advance in lock-step; only the first receives the
+user's interventions. The model draws common random numbers per phase, so the runs match
+until the intervention and every later difference is its effect, not noise. The page loads
+every front-end asset from the installed `solara-assets` package and needs no internet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import solara
+import solara.checks
+from mesa.visualization import SolaraViz
+from mesa.visualization.utils import force_update
+from reacton import use_memo, use_state
+from solara.core import component
+from solara.server import settings as server_settings
+
+from sim.dashboard.live import MODEL_PARAMS, PRESETS, VIEWS, DashboardModel, preset_data
+
+PNG = {"format": "png", "dpi": 72}
+"""How the page turns a figure into an image (solara's FigureMatplotlib calls savefig)."""
+OFFLINE_CDN = "http://127.0.0.1:9/"
+"""Where solara's asset proxy would fetch a file missing from solara-assets: the discard
+port on loopback, so a missing asset fails at once and no request leaves the machine."""
+
+
+def stay_offline() -> None:
+    """Serve assets only from the installed solara-assets files, and call no outside host
+    (no telemetry, no solara.dev check): the dashboard must run in a classroom offline."""
+    solara.settings.assets.proxy = True
+    solara.settings.assets.cdn = OFFLINE_CDN
+    server_settings.telemetry.mixpanel_enable = False
+    solara.checks.should_perform_solara_check = lambda: False
+
+
+# --- the page ----------------------------------------------------------------------------------
+
+ui: Any = solara
+"""solara's widgets, typed loosely: solara re-exports them implicitly and leaves most of them
+unannotated, which strict mypy would refuse at every call."""
+
+
+def _figure_view(name: str) -> Callable[[DashboardModel], None]:
+    """A grid item of the page: one of VIEWS, its legend and its caption."""
+
+    def figure_view(model: DashboardModel) -> None:
+        run = model.run
+        view = use_memo(lambda: VIEWS[name](run) if run else None, [id(run)])
+        key = [id(run), run.month if run else -1, len(run.interventions) if run else 0]
+        fig = use_memo(lambda: view.update() if view else None, key)
+        if view is None or fig is None:
+            ui.Info("No run: fix the settings and press Reset.")
+            return
+        with ui.Div(classes=[f"ar-{name}"]):
+            ui.FigureMatplotlib(fig, dependencies=key, **PNG)
+            with ui.Row(gap="10px", style={"flex-wrap": "wrap"}):
+                for entity, colour in view.legend().items():
+                    ui.Text(f"━ {entity}", style={"color": colour, "font-weight": "bold"})
+            ui.Text(view.caption(), classes=["ar-caption"])
+
+    figure_view.__name__ = f"{name.title()}View"
+    return figure_view
+
+
+BLOCK = {"display": "block", "margin-bottom": "6px"}
+
+
+def ControlPanel(model: DashboardModel) -> None:
+    """The preset's description, the live revocation, and any settings error."""
+    provider, set_provider = use_state("incumbent_api")
+    lab, set_lab = use_state("rival")
+    message, set_message = use_state("")
+    descriptions = use_memo(
+        lambda: {name: preset_data(name)["scenario"]["description"] for name in PRESETS}, []
+    )
+    with ui.Div(classes=["ar-panel"], style={"height": "100%", "overflow-y": "auto"}):
+        if model.error:
+            ui.Error(f"Invalid settings: {model.error}", classes=["ar-error"])
+        elif (run := model.run) is not None:
+            month = f"Month {run.month} of {run.main.config.steps}"
+            ui.Text(month, classes=["ar-month"], style=BLOCK | {"font-weight": "bold"})
+            with ui.Row():
+                ui.Select("Provider", [p.name for p in run.main.providers], provider, set_provider)
+                ui.Select("Lab", [x.name for x in run.main.labs], lab, set_lab)
+
+            def revoke() -> None:
+                set_message(run.revoke(provider, lab))
+                force_update()
+
+            ui.Button("Revoke access now", on_click=revoke, color="error", classes=["ar-revoke"])
+            if message:
+                ui.Success(message, classes=["ar-message"])
+        preset = str(model.settings["preset"])
+        ui.Text(f"Preset: {preset}", style=BLOCK | {"font-weight": "bold"})
+        ui.Text(descriptions.get(preset, ""), classes=["ar-description"], style=BLOCK)
+        settings = ", ".join(f"{k} {v}" for k, v in model.settings.items() if k != "preset")
+        ui.Text(
+            f"Settings: {settings}. Change them on the left, then press Reset.",
+            style=BLOCK | {"font-size": "smaller"},
+        )
+        with ui.Details("All presets"):
+            for name, text in descriptions.items():
+                ui.Text(f"{name}: {text}", style=BLOCK)
+
+
+COMPONENTS = [ControlPanel, *map(_figure_view, VIEWS)]
+
+
+@component
+def Page() -> None:
+    """One dashboard per browser session, so two students never share a model."""
+    model = use_memo(DashboardModel, [])
+    SolaraViz(
+        model,
+        components=[(c, 0) for c in COMPONENTS],
+        model_params=MODEL_PARAMS,
+        name="accessrace: cutting a rival off your API",
+    )
+
+
+stay_offline()

@@ -1,0 +1,234 @@
+"""Run one simulation and write its results. No Hydra here: the entry point is experiments/."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from sim.config import Config, ConfigError, EventKind
+from sim.experiment.store import RunSpec, atomic_path, config_hash, is_done, write_run
+from sim.model.metrics import ENTITY_REPORTERS
+from sim.model.model import AccessModel
+
+OUTPUT_FILES = ("timeseries.parquet", "events.parquet", "config.yaml")
+EVENT_COLUMNS = {
+    "step": "int64",
+    "kind": "str",
+    "actor": "str",
+    "target": "str",
+    "reason": "str",
+    "value": "float64",
+}
+
+
+class RunDirectoryError(FileExistsError):
+    """The output directory already holds a run; results are never overwritten silently."""
+
+
+@dataclass(frozen=True)
+class Result:
+    """A finished run: tidy per-step metrics, the event log and the resolved config."""
+
+    config: Config
+    timeseries: pd.DataFrame
+    events: pd.DataFrame
+    path: Path | None = None
+
+    def long(self) -> pd.DataFrame:
+        """The time series in long form: step, metric, entity, value."""
+        return to_long(self.timeseries)
+
+
+def as_config(config: Config | Mapping[str, Any]) -> Config:
+    return config if isinstance(config, Config) else Config.from_dict(config)
+
+
+def simulate(
+    config: Config | Mapping[str, Any], progress: Callable[[int, int], None] | None = None
+) -> AccessModel:
+    """Build the model and run it for `config.steps` months."""
+    model = AccessModel(as_config(config))
+    for _ in range(model.config.steps):
+        model.step()
+        if progress is not None:
+            progress(model.steps, model.config.steps)
+    return model
+
+
+def run(
+    config: Config | Mapping[str, Any],
+    out_dir: str | os.PathLike[str] | None = None,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> Result:
+    """Run one simulation; with `out_dir`, write its Parquet files and config.yaml.
+
+    Raises ConfigError for an invalid config and RunDirectoryError when `out_dir` already
+    holds a run (checked before anything is computed).
+    """
+    config = as_config(config)
+    if out_dir is not None:
+        check_free(Path(out_dir))
+    model = simulate(config, progress)
+    result = Result(config, timeseries_frame(model), events_frame(model))
+    if out_dir is None:
+        return result
+    return write(result, Path(out_dir))
+
+
+def timeseries_frame(model: AccessModel) -> pd.DataFrame:
+    """One row per month (0 = initial state); entity metrics expanded to `metric__entity`."""
+    raw: dict[str, list[Any]] = model.datacollector.model_vars
+    columns: dict[str, Any] = {
+        "step": range(len(raw["mean_capability"])),
+        "seed": model.config.seed,
+        "scenario": model.config.scenario.name,
+    }
+    for name, values in raw.items():
+        if name in ENTITY_REPORTERS:
+            for key in dict.fromkeys(k for row in values for k in row):
+                column = [row.get(key, math.nan) for row in values]
+                columns[f"{name}__{key}"] = np.array(column, dtype=float)
+        else:
+            columns[name] = np.array(values, dtype=float)
+    growth = pd.Series(columns["mean_capability"]).pct_change().fillna(0.0)
+    columns["capability_growth"] = growth.to_numpy()
+    return pd.DataFrame(columns)
+
+
+def events_frame(model: AccessModel) -> pd.DataFrame:
+    """Every detection, warning, throttle, revocation, reinstatement, launch, release,
+    policy change and regulation, with step, actor, target, reason and value."""
+    frame = pd.DataFrame(model.event_log, columns=list(EVENT_COLUMNS))
+    return frame.astype(EVENT_COLUMNS)
+
+
+def to_long(timeseries: pd.DataFrame) -> pd.DataFrame:
+    """Melt `metric__entity` columns into (step, seed, scenario, metric, entity, value)."""
+    ids = ["step", "seed", "scenario"]
+    long = timeseries.melt(id_vars=ids, var_name="column", value_name="value")
+    parts = long["column"].str.split("__", n=1, expand=True)
+    long["metric"] = parts[0]
+    long["entity"] = parts[1] if parts.shape[1] > 1 else None
+    return long.drop(columns="column")[[*ids, "metric", "entity", "value"]]
+
+
+def check_free(out_dir: Path) -> None:
+    taken = [name for name in OUTPUT_FILES if (out_dir / name).exists()]
+    if taken:
+        raise RunDirectoryError(
+            f"{out_dir} already holds a run ({', '.join(taken)}); choose another directory "
+            "or remove it yourself - results are never overwritten"
+        )
+
+
+def write(result: Result, out_dir: Path) -> Result:
+    """Write the run's files into `out_dir` (which must not already hold a run)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    check_free(out_dir)
+    with atomic_path(out_dir / "timeseries.parquet") as tmp:
+        result.timeseries.to_parquet(tmp, index=False)
+    with atomic_path(out_dir / "events.parquet") as tmp:
+        result.events.to_parquet(tmp, index=False)
+    with atomic_path(out_dir / "config.yaml") as tmp:
+        tmp.write_text(yaml.safe_dump(result.config.to_dict(), sort_keys=False))
+    return Result(result.config, result.timeseries, result.events, out_dir)
+
+
+def load(run_dir: str | os.PathLike[str]) -> Result:
+    """Read a run directory written by :func:`run`."""
+    path = Path(run_dir)
+    config = Config.from_dict(yaml.safe_load((path / "config.yaml").read_text()))
+    return Result(
+        config,
+        pd.read_parquet(path / "timeseries.parquet"),
+        pd.read_parquet(path / "events.parquet"),
+        path,
+    )
+
+
+# --- replicates and paired counterfactuals ------------------------------------------------
+
+
+def replicate_seeds(seed: int, n: int) -> list[int]:
+    """`n` independent seeds spawned from `SeedSequence(seed)` (one per replicate)."""
+    children = np.random.SeedSequence(seed).spawn(n)
+    return [int(c.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1)) for c in children]
+
+
+def without(config: Config, kinds: Sequence[EventKind]) -> Config:
+    """The counterfactual: `config` with its scenario events of the given kinds removed."""
+    scenario = config.scenario
+    kept = tuple(ev for ev in scenario.events if ev.kind not in kinds)
+    if len(kept) == len(scenario.events):
+        raise ConfigError(
+            f"intervention = {[k.value for k in kinds]}: scenario {scenario.name!r} has no "
+            f"such event; its events are {[ev.kind.value for ev in scenario.events]}"
+        )
+    return config.replace(scenario=dataclasses.replace(scenario, events=kept))
+
+
+def plan(
+    config: Config,
+    replicates: int = 1,
+    intervention: Sequence[EventKind] = (),
+    params: Mapping[str, str] | None = None,
+    only: int | None = None,
+) -> list[RunSpec]:
+    """The runs of one parameter point: each replicate's seed, and with an intervention,
+    a treated and a control run sharing that seed (common random numbers).
+
+    `only` keeps one replicate (a sweep job that runs a single replicate).
+    """
+    if replicates < 1:
+        raise ConfigError(f"replicates = {replicates}: expected a whole number >= 1")
+    if only is not None and not 0 <= only < replicates:
+        raise ConfigError(f"replicate = {only}: expected a whole number in [0, {replicates - 1}]")
+    point_id = config_hash(config.replace(seed=0))
+    specs = []
+    for i, seed in enumerate(replicate_seeds(config.seed, replicates)):
+        if only is not None and i != only:
+            continue
+        treated = config.replace(seed=seed)
+        extra = dict(params or {})
+        if not intervention:
+            specs.append(RunSpec(treated, i, "single", "", point_id, extra))
+            continue
+        control = without(treated, intervention)
+        pair_id = config_hash(control)
+        specs.append(RunSpec(treated, i, "treated", pair_id, point_id, extra))
+        specs.append(RunSpec(control, i, "control", pair_id, point_id, extra))
+    return specs
+
+
+def execute(spec: RunSpec, sweep_dir: Path) -> bool:
+    """Run `spec` into `sweep_dir` unless it is already there; True if it ran now."""
+    if is_done(sweep_dir, spec):
+        return False
+    started = dt.datetime.now(dt.UTC)
+    result = run(spec.config)
+    write_run(sweep_dir, spec, result, started, dt.datetime.now(dt.UTC))
+    return True
+
+
+def sweep(specs: Sequence[RunSpec], sweep_dir: str | os.PathLike[str], n_jobs: int = 1) -> int:
+    """Run every spec not yet in `sweep_dir` (resumable), in parallel with joblib.
+
+    For parameter sweeps on a cluster, use the Hydra command line and its launchers.
+    Returns the number of runs made now.
+    """
+    from joblib import Parallel, delayed
+
+    path = Path(sweep_dir)
+    done = Parallel(n_jobs=n_jobs)(delayed(execute)(s, path) for s in specs)
+    return sum(bool(d) for d in done)

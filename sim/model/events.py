@@ -1,0 +1,156 @@
+"""Scenario events, scheduled on Mesa's event list.
+
+An event due in month t fires at model time t - 1/2: after month t-1 has closed
+and been recorded, before month t's research (DESIGN.md §1, phase 1). Each event
+type is a small frozen class built from an :class:`EventConfig` and registered
+in :data:`EVENT_TYPES` by its kind.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING, ClassVar
+
+from sim.config import Benchmarking, EventConfig, EventKind, PolicyName, Regime
+from sim.model.policies import Action, Decision, make_policy
+from sim.model.provider import AccessState
+
+if TYPE_CHECKING:
+    from sim.model.model import AccessModel
+
+
+@dataclass(frozen=True)
+class ScenarioEvent:
+    kind: ClassVar[EventKind]
+    at: int
+
+    @classmethod
+    def from_config(cls, cfg: EventConfig) -> ScenarioEvent:
+        raise NotImplementedError
+
+    def fire(self, model: AccessModel) -> None:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class RevokeAccess(ScenarioEvent):
+    """A provider cuts a client lab off, whatever its policy says."""
+
+    kind = EventKind.revoke_access
+    provider: str
+    lab: str
+    duration: int | None = None
+
+    @classmethod
+    def from_config(cls, cfg: EventConfig) -> RevokeAccess:
+        assert cfg.provider is not None and cfg.lab is not None  # validated with the config
+        return cls(cfg.at, cfg.provider, cfg.lab, cfg.duration)
+
+    def fire(self, model: AccessModel) -> None:
+        provider, lab = model.provider(self.provider), model.lab(self.lab)
+        if lab.name != provider.owner:
+            decision = Decision(Action.REVOKE, "scenario: access revoked", self.duration)
+            provider.apply(lab, decision, by_policy=False)
+
+
+@dataclass(frozen=True)
+class Launch(ScenarioEvent):
+    """A lab launches a new model: a relative capability jump in every domain."""
+
+    kind = EventKind.launch
+    lab: str
+    capability_jump: float
+
+    @classmethod
+    def from_config(cls, cfg: EventConfig) -> Launch:
+        assert cfg.lab is not None
+        return cls(cfg.at, cfg.lab, cfg.capability_jump)
+
+    def fire(self, model: AccessModel) -> None:
+        model.lab(self.lab).launch(self.capability_jump)
+        model.log("launch", self.lab, None, "scenario", self.capability_jump)
+
+
+@dataclass(frozen=True)
+class ReleaseOpenWeights(ScenarioEvent):
+    """A lab releases its weights: anyone may now self-host or learn from its model."""
+
+    kind = EventKind.release_open_weights
+    lab: str
+
+    @classmethod
+    def from_config(cls, cfg: EventConfig) -> ReleaseOpenWeights:
+        assert cfg.lab is not None
+        return cls(cfg.at, cfg.lab)
+
+    def fire(self, model: AccessModel) -> None:
+        model.lab(self.lab).release_weights()
+        model.log("release", self.lab, None, "open weights")
+
+
+@dataclass(frozen=True)
+class PolicyChange(ScenarioEvent):
+    """A provider adopts another access policy."""
+
+    kind = EventKind.policy_change
+    provider: str
+    policy: PolicyName
+
+    @classmethod
+    def from_config(cls, cfg: EventConfig) -> PolicyChange:
+        assert cfg.provider is not None and cfg.policy is not None
+        return cls(cfg.at, cfg.provider, cfg.policy)
+
+    def fire(self, model: AccessModel) -> None:
+        provider = model.provider(self.provider)
+        provider.policy = make_policy(self.policy, model.config.policy)
+        model.log("policy_change", self.provider, None, str(self.policy))
+
+
+@dataclass(frozen=True)
+class Regulation(ScenarioEvent):
+    """A regulator imposes a regime on every provider (see :class:`Regime`)."""
+
+    kind = EventKind.regulation
+    regime: Regime
+
+    @classmethod
+    def from_config(cls, cfg: EventConfig) -> Regulation:
+        assert cfg.regime is not None
+        return cls(cfg.at, cfg.regime)
+
+    def fire(self, model: AccessModel) -> None:
+        model.log("regulation", None, None, self.regime.value)
+        if self.regime is Regime.safe_harbor:
+            model.safe_harbor = True
+        for provider in model.providers:
+            for lab in model.labs:
+                if lab.name == provider.owner:
+                    continue
+                if self.regime is Regime.safe_harbor and lab.benchmarking is Benchmarking.distill:
+                    continue
+                if provider.state_of(lab.name) is not AccessState.ALLOWED:
+                    provider.reinstate(lab, f"regulation: {self.regime.value}")
+
+
+EVENT_TYPES: dict[EventKind, type[ScenarioEvent]] = {
+    cls.kind: cls for cls in (RevokeAccess, Launch, ReleaseOpenWeights, PolicyChange, Regulation)
+}
+
+
+def build_event(cfg: EventConfig) -> ScenarioEvent:
+    return EVENT_TYPES[cfg.kind].from_config(cfg)
+
+
+def schedule(model: AccessModel, events: tuple[EventConfig, ...]) -> list[partial[None]]:
+    """Put the scenario's events on the model's event list.
+
+    Returns the callbacks: Mesa holds events weakly, so the model must keep them.
+    """
+    callbacks = []
+    for cfg in events:
+        callback = partial(build_event(cfg).fire, model)
+        model.schedule_event(callback, at=cfg.at - 0.5)
+        callbacks.append(callback)
+    return callbacks

@@ -1,0 +1,258 @@
+"""Metrics of DESIGN.md §2: pure functions of the model, collected by Mesa's DataCollector.
+
+`REPORTERS` map a column name to f(model) -> float. `ENTITY_REPORTERS` map a metric
+to f(model) -> {entity: float}; each entity becomes a column ``metric__entity``
+(entities are labs, providers, domains or ``lab__domain``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from sim.model.lab import CHANNELS
+from sim.model.provider import AccessState
+from sim.model.strategies import STRATEGIES, strategy_of
+
+if TYPE_CHECKING:
+    from sim.model.model import AccessModel
+
+SELF_HOST = "self_host"
+
+
+def _caps(model: AccessModel) -> np.ndarray:
+    return np.array([lab.capability for lab in model.labs])
+
+
+# --- innovation ---------------------------------------------------------------------------
+
+
+def frontier_capability(model: AccessModel) -> float:
+    """Best capability per domain, averaged over domains."""
+    return float(_caps(model).max(axis=0).mean())
+
+
+def mean_capability(model: AccessModel) -> float:
+    return float(_caps(model).mean())
+
+
+def leader_gap(model: AccessModel) -> float:
+    """Leader minus runner-up capability per domain, averaged over domains."""
+    caps = np.sort(_caps(model), axis=0)
+    return float((caps[-1] - caps[-2]).mean()) if len(caps) > 1 else 0.0
+
+
+def downstream_innovation(model: AccessModel) -> float:
+    """Mean need-weighted capability developers build with (their output)."""
+    return float(model.population.quality.mean())
+
+
+def capability(model: AccessModel) -> dict[str, float]:
+    """Each lab's capability averaged over domains (`lab`) and per domain (`lab__domain`)."""
+    caps = _caps(model)
+    names = [lab.name for lab in model.labs]
+    out = dict(zip(names, caps.mean(axis=1).tolist(), strict=True))
+    for name, row in zip(names, caps.tolist(), strict=True):
+        out.update((f"{name}__{d}", c) for d, c in zip(model.config.domains, row, strict=True))
+    return out
+
+
+def frontier(model: AccessModel) -> dict[str, float]:
+    best = _caps(model).max(axis=0)
+    return {d: float(c) for d, c in zip(model.config.domains, best, strict=True)}
+
+
+def spillover(model: AccessModel) -> dict[str, float]:
+    """Capability gained this month by channel, summed over domains: over all labs
+    (`channel`) and per lab (`lab__channel`)."""
+    per_lab = np.array([lab.spillover for lab in model.labs])
+    out = dict(zip(CHANNELS, per_lab.sum(axis=0).tolist(), strict=True))
+    for lab, row in zip(model.labs, per_lab.tolist(), strict=True):
+        out.update((f"{lab.name}__{ch}", v) for ch, v in zip(CHANNELS, row, strict=True))
+    return out
+
+
+# --- trust ----------------------------------------------------------------------------------
+
+
+def developer_trust(model: AccessModel) -> float:
+    return float(model.population.trust.mean())
+
+
+def trust(model: AccessModel) -> dict[str, float]:
+    means = model.population.mean_trust()
+    return {p.name: float(t) for p, t in zip(model.providers, means, strict=True)}
+
+
+def lab_trust(model: AccessModel) -> float:
+    weights = [w for _, _, w in model.lab_trust.edges(data="weight")]
+    return float(np.mean(weights)) if weights else 1.0
+
+
+def open_weights_share(model: AccessModel) -> float:
+    return float(model.population.shares()[-1])
+
+
+def multihoming_share(model: AccessModel) -> float:
+    return model.population.hedging_share()
+
+
+def open_or_multihoming_share(model: AccessModel) -> float:
+    return open_weights_share(model) + multihoming_share(model)
+
+
+# --- market ---------------------------------------------------------------------------------
+
+
+def share(model: AccessModel) -> dict[str, float]:
+    names = [p.name for p in model.providers] + [SELF_HOST]
+    return {n: float(s) for n, s in zip(names, model.population.shares(), strict=True)}
+
+
+def hhi(model: AccessModel) -> float:
+    """Herfindahl-Hirschman index of the API market (shares among API users, 0-1)."""
+    api = model.population.shares()[:-1]
+    total = api.sum()
+    return float(((api / total) ** 2).sum()) if total > 0 else 0.0
+
+
+def switching_rate(model: AccessModel) -> float:
+    return float(model.population.switched.mean())
+
+
+def lab_revenue(model: AccessModel) -> dict[str, float]:
+    return {lab.name: lab.revenue for lab in model.labs}
+
+
+def provider_revenue(model: AccessModel) -> dict[str, float]:
+    return {p.name: p.revenue for p in model.providers}
+
+
+def compute(model: AccessModel) -> dict[str, float]:
+    return {lab.name: lab.compute for lab in model.labs}
+
+
+def strategy_share(model: AccessModel) -> dict[str, float]:
+    """Share of labs playing each registered strategy (sim.strategies)."""
+    playing = [strategy_of(lab) for lab in model.labs]
+    return {name: playing.count(name) / len(playing) for name in STRATEGIES}
+
+
+def strategy_changes(model: AccessModel) -> float:
+    return float(model.tally["strategy_change"])
+
+
+# --- conflict -------------------------------------------------------------------------------
+
+
+def detections(model: AccessModel) -> float:
+    return float(model.tally["detection"])
+
+
+def warnings(model: AccessModel) -> float:
+    return float(model.tally["warning"])
+
+
+def throttles(model: AccessModel) -> float:
+    return float(model.tally["throttle"])
+
+
+def revocations_new(model: AccessModel) -> float:
+    return float(model.tally["revocation"])
+
+
+def revocations_active(model: AccessModel) -> float:
+    return float(
+        sum(1 for *_, s in model.access_graph.edges(data="state") if s is AccessState.REVOKED)
+    )
+
+
+def revocations_total(model: AccessModel) -> float:
+    return float(model.totals["revocation"])
+
+
+def retaliations(model: AccessModel) -> float:
+    return float(model.tally["retaliation"])
+
+
+def reinstatements(model: AccessModel) -> float:
+    return float(model.tally["reinstatement"])
+
+
+def news_reach(model: AccessModel) -> float:
+    """Developers who learned of a revocation this month, as a share of all developers."""
+    return model.population.newly_aware / model.population.n
+
+
+# --- welfare --------------------------------------------------------------------------------
+
+
+def developer_welfare(model: AccessModel) -> float:
+    """Mean deterministic utility of developers' chosen options."""
+    return float(model.population.utility.mean())
+
+
+REPORTERS: dict[str, Callable[[AccessModel], float]] = {
+    f.__name__: f
+    for f in (
+        frontier_capability,
+        mean_capability,
+        leader_gap,
+        downstream_innovation,
+        developer_trust,
+        lab_trust,
+        open_weights_share,
+        multihoming_share,
+        open_or_multihoming_share,
+        hhi,
+        switching_rate,
+        detections,
+        warnings,
+        throttles,
+        revocations_new,
+        revocations_active,
+        revocations_total,
+        retaliations,
+        reinstatements,
+        news_reach,
+        developer_welfare,
+        strategy_changes,
+    )
+}
+ENTITY_REPORTERS: dict[str, Callable[[AccessModel], dict[str, float]]] = {
+    "capability": capability,
+    "frontier": frontier,
+    "spillover": spillover,
+    "trust": trust,
+    "share": share,
+    "lab_revenue": lab_revenue,
+    "provider_revenue": provider_revenue,
+    "compute": compute,
+    "strategy_share": strategy_share,
+}
+
+
+class Snapshot(dict[str, float]):
+    """An entity metric's values for one month: a fresh dict of immutable floats.
+
+    Mesa's DataCollector deep-copies every reported value in case the model mutates it
+    later; a Snapshot is built anew each month and never mutated, so its copy is itself.
+    Deep-copying the entity dicts was two thirds of the cost of recording a month.
+    """
+
+    def __deepcopy__(self, memo: dict[int, object]) -> Snapshot:
+        return self
+
+
+def snapshot(reporter: Callable[[AccessModel], dict[str, float]], model: AccessModel) -> Snapshot:
+    return Snapshot(reporter(model))
+
+
+def collector() -> mesa.DataCollector:
+    """A DataCollector with every reporter; entity metrics are expanded by sim.run."""
+    entity = {name: partial(snapshot, f) for name, f in ENTITY_REPORTERS.items()}
+    return mesa.DataCollector(model_reporters={**REPORTERS, **entity})

@@ -1,0 +1,154 @@
+"""The lab network figure: labs sized by their capability, and each lab's access to the
+others' first-party APIs as rebuilt from the event log."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import FancyArrowPatch
+
+from sim.viz.style import PALETTE, panel_grid
+
+LineStyle = Literal["-", "--", ":"]
+STATE_STYLE: dict[str, tuple[str, LineStyle]] = {
+    "allowed": (PALETTE[0], "-"),
+    "throttled": (PALETTE[4], ":"),
+    "revoked": (PALETTE[1], "--"),
+}
+"""How an access edge is drawn: revoked edges vermillion (Okabe-Ito's red) and dashed."""
+
+
+@dataclass(frozen=True)
+class NetworkPanel:
+    """What one network panel shows: labs' capability at a month, the access state of each
+    lab -> first-party API edge, and (if known) each lab's trust in each other lab."""
+
+    title: str
+    month: int
+    capability: Mapping[str, float]
+    access: pd.DataFrame
+    """From sim.history.access_states: lab, provider, owner, state."""
+    trust: pd.DataFrame | None = None
+    """From sim.history.lab_trust_at: truster, trusted, weight."""
+
+
+def network_figure(panels: Sequence[NetworkPanel], *, title: str) -> Figure:
+    """Labs as nodes (area proportional to capability at the panel's month) on a circle;
+    an arrow from lab A to lab B when A may call B's first-party API, its width A's trust in
+    B; throttled edges dotted orange, revoked edges dashed vermillion."""
+    fig, axes = panel_grid(len(panels), ncols=2, size=(5.4, 4.6))
+    for ax, panel in zip(axes, panels, strict=True):
+        labs = list(panel.capability)
+        angles = np.pi / 2 - 2 * np.pi * np.arange(len(labs)) / len(labs)
+        pos = {
+            lab: (float(np.cos(a)), float(np.sin(a))) for lab, a in zip(labs, angles, strict=True)
+        }
+        top = max(panel.capability.values())
+        area = {lab: 1800 * panel.capability[lab] / top for lab in labs}
+        trust = (
+            {
+                (str(a), str(b)): float(w)
+                for a, b, w in zip(
+                    panel.trust["truster"],
+                    panel.trust["trusted"],
+                    panel.trust["weight"],
+                    strict=True,
+                )
+            }
+            if panel.trust is not None
+            else {}
+        )
+        first_party = panel.access[panel.access["owner"].notna()]
+        for row in first_party.itertuples():
+            lab, owner, state = str(row.lab), str(row.owner), str(row.state)
+            if lab not in pos or owner not in pos:
+                continue
+            colour, linestyle = STATE_STYLE.get(state, STATE_STYLE["allowed"])
+            width = 0.6 + 3.0 * trust.get((lab, owner), 0.5)
+            if state == "revoked":
+                width = max(width, 2.0)
+            ax.add_patch(
+                FancyArrowPatch(
+                    pos[lab],
+                    pos[owner],
+                    connectionstyle="arc3,rad=0.12",
+                    arrowstyle="-|>",
+                    mutation_scale=12,
+                    shrinkA=np.sqrt(area[lab]) / 2 + 2,
+                    shrinkB=np.sqrt(area[owner]) / 2 + 2,
+                    linewidth=width,
+                    alpha=0.9 if state != "allowed" else 0.55,
+                    zorder=1 if state == "allowed" else 2,
+                    color=colour,
+                    linestyle=linestyle,
+                )
+            )
+        for i, lab in enumerate(labs):
+            x, y = pos[lab]
+            ax.scatter(
+                [x],
+                [y],
+                s=area[lab],
+                color=PALETTE[i % len(PALETTE)],
+                zorder=3,
+                edgecolor="white",
+                linewidth=1.5,
+            )
+            reach = np.sqrt(area[lab]) / 2 + 5
+            ax.annotate(
+                f"{lab}\n{panel.capability[lab]:.2f}",
+                (x, y),
+                xytext=(x * reach, y * reach),
+                textcoords="offset points",
+                ha="center" if abs(x) < 0.3 else ("left" if x > 0 else "right"),
+                va="center" if abs(y) < 0.3 else ("bottom" if y > 0 else "top"),
+                fontsize=8,
+                zorder=4,
+            )
+        ax.set(xlim=(-1.7, 1.7), ylim=(-1.5, 1.5), aspect="equal", title=panel.title)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_xlabel(
+            f"node area: capability at month {panel.month} (index, shown by the name)",
+            fontsize=8,
+        )
+    handles = [
+        Line2D(
+            [],
+            [],
+            linewidth=2,
+            color=STATE_STYLE["allowed"][0],
+            linestyle=STATE_STYLE["allowed"][1],
+            label="may call the owner's API",
+        ),
+        Line2D(
+            [],
+            [],
+            linewidth=2,
+            color=STATE_STYLE["throttled"][0],
+            linestyle=STATE_STYLE["throttled"][1],
+            label="throttled",
+        ),
+        Line2D(
+            [],
+            [],
+            linewidth=2,
+            color=STATE_STYLE["revoked"][0],
+            linestyle=STATE_STYLE["revoked"][1],
+            label="revoked",
+        ),
+    ]
+    note = (
+        "arrow A -> B: A's access to B's first-party API;\nline width: A's trust in B (0-1)"
+        if any(p.trust is not None for p in panels)
+        else "arrow A -> B: A's access to B's first-party API"
+    )
+    fig.legend(handles=handles, loc="outside lower center", ncols=3, frameon=False, title=note)
+    fig.suptitle(title)
+    return fig

@@ -1,0 +1,58 @@
+"""Shared figure style: the Okabe-Ito palette, colour maps, markers, panel grids and saving
+as PNG and SVG.
+
+Figures are built with matplotlib's object API (no pyplot state), so plotting is safe in
+worker processes and never opens a window.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from matplotlib.axes import Axes
+from matplotlib.colors import LinearSegmentedColormap
+from matplotlib.figure import Figure
+
+PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
+"""Okabe-Ito colours: distinguishable with the common forms of colour blindness."""
+
+FIGURE_FORMATS = ("png", "svg")
+SEQUENTIAL = LinearSegmentedColormap.from_list(
+    "okabe_ito_blue", ["#F7F7F7", PALETTE[5], PALETTE[0], "#002B45"]
+)
+"""Light grey to Okabe-Ito sky blue and blue: a sequential map readable by colour-blind eyes."""
+DIVERGING = LinearSegmentedColormap.from_list(
+    "okabe_ito_diverging", [PALETTE[1], "#F7F7F7", PALETTE[0]]
+)
+"""Okabe-Ito vermillion (negative) through light grey to blue (positive)."""
+MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
+
+
+def save_figure(fig: Figure, stem: Path, dpi: int = 120) -> list[Path]:
+    """Write `fig` as `<stem>.png` and `<stem>.svg`; returns both paths (PNG first)."""
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for fmt in FIGURE_FORMATS:
+        path = stem.with_suffix(f".{fmt}")
+        fig.savefig(path, dpi=dpi, format=fmt, metadata={"Date": None} if fmt == "svg" else None)
+        paths.append(path)
+    return paths
+
+
+def panel_grid(
+    n: int, ncols: int = 3, size: tuple[float, float] = (4.6, 3.4)
+) -> tuple[Figure, list[Axes]]:
+    """A figure with `n` panels, `ncols` to a row, each of `size` inches."""
+    cols = max(1, min(ncols, n))
+    rows = -(-n // cols)
+    fig = Figure(figsize=(size[0] * cols + 1.2, size[1] * rows + 0.9), layout="constrained")
+    axes = fig.subplots(rows, cols, squeeze=False).ravel().tolist()
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    return fig, axes[:n]
+
+
+def group_colours(order: Sequence[str]) -> dict[str, str]:
+    """A palette colour for each group, in order."""
+    return {str(g): PALETTE[i % len(PALETTE)] for i, g in enumerate(order)}

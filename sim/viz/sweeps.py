@@ -1,0 +1,381 @@
+"""Figures of sweeps, drawn from their result tables: time series with 95% CI bands, paired
+effects, heatmaps, the innovation-trust frontier, sensitivity indices and PRIM boxes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from matplotlib.colors import Normalize
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch, Rectangle
+
+from sim.analysis.names import metric_label, metric_name, metric_unit, param_label, value_label
+from sim.viz.style import DIVERGING, MARKERS, PALETTE, SEQUENTIAL, group_colours, panel_grid
+
+# --- (a) time series with 95% CI bands per group ----------------------------------------------
+
+
+def timeseries_figure(
+    bands: Mapping[str, pd.DataFrame],
+    by: str,
+    *,
+    title: str,
+    order: Sequence[str] | None = None,
+    mark: tuple[int, str] | None = None,
+) -> Figure:
+    """One panel per metric: the mean over runs of each group (arm, scenario or a swept
+    parameter) with its 95% CI band, from :func:`sim.analysis.group_ci` tables keyed by
+    metric. `mark` = (month, label) draws a vertical line, e.g. at an intervention."""
+    fig, axes = panel_grid(len(bands))
+    groups = order or list(dict.fromkeys(str(g) for b in bands.values() for g in b[by]))
+    colours = group_colours(groups)
+    for ax, (metric, band) in zip(axes, bands.items(), strict=True):
+        for g in groups:
+            rows = band[band[by].astype(str) == g].sort_values("step")
+            if rows.empty:
+                continue
+            n = int(rows["n"].max())
+            label = f"{value_label(by, g)} (n = {n})"
+            ax.plot(rows["step"], rows["mean"], color=colours[g], label=label)
+            ax.fill_between(
+                rows["step"], rows["ci_low"], rows["ci_high"], color=colours[g], alpha=0.2
+            )
+        if mark is not None:
+            ax.axvline(mark[0], color="dimgrey", linestyle="--", linewidth=1, label=mark[1])
+        ax.set(title=metric_name(metric), xlabel="month", ylabel=metric_unit(metric) or metric)
+        ax.grid(alpha=0.3)
+    handles, labels = axes[0].get_legend_handles_labels()
+    handles.append(Patch(color="grey", alpha=0.2))
+    labels.append("95% CI of the mean")
+    fig.legend(
+        handles,
+        labels,
+        loc="outside lower center",
+        ncols=min(len(labels), 4),
+        frameon=False,
+        title=param_label(by) if by.startswith("param__") else by,
+    )
+    fig.suptitle(title)
+    return fig
+
+
+# --- (b) paired effects over time -------------------------------------------------------------
+
+
+def effects_figure(
+    effects: Mapping[str, pd.DataFrame], at: int, *, title: str, intervention: str
+) -> Figure:
+    """One panel per metric: the mean paired effect (treated minus control) by month with
+    its 95% bootstrap CI band (from :func:`sim.analysis.estimates`), a zero line and the
+    intervention month marked."""
+    fig, axes = panel_grid(len(effects))
+    for ax, (metric, eff) in zip(axes, effects.items(), strict=True):
+        eff = eff.sort_values("step")
+        ax.axhline(0.0, color="black", linewidth=0.8, label="no effect")
+        ax.fill_between(
+            eff["step"],
+            eff["ci_low"],
+            eff["ci_high"],
+            color=PALETTE[0],
+            alpha=0.25,
+            label="95% bootstrap CI",
+        )
+        n = int(eff["n_pairs"].max()) if len(eff) else 0
+        ax.plot(eff["step"], eff["effect"], color=PALETTE[0], label=f"mean effect ({n} pairs)")
+        ax.axvline(at, color=PALETTE[1], linestyle="--", linewidth=1.2, label=intervention)
+        unit = metric_unit(metric)
+        ax.set(
+            title=metric_name(metric),
+            xlabel="month",
+            ylabel=f"treated − control ({unit})" if unit else "treated − control",
+        )
+        ax.grid(alpha=0.3)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=4, frameon=False)
+    fig.suptitle(title)
+    return fig
+
+
+# --- (c) heatmaps over two swept parameters ----------------------------------------------------
+
+
+def heatmap_figure(
+    outcomes: pd.DataFrame,
+    x: str,
+    y: str,
+    metric: str,
+    *,
+    title: str,
+    facet: str | None = None,
+    orders: Mapping[str, Sequence[str]] | None = None,
+    diverging: bool = False,
+) -> Figure:
+    """The mean of `metric` over runs in each cell of two swept parameters (one panel per
+    value of `facet`), on one colour scale, each cell labelled with its value."""
+    orders = dict(orders or {})
+
+    def order(col: str) -> list[str]:
+        present = [str(v) for v in outcomes[col].astype(str).unique()]
+        given = [v for v in orders.get(col, []) if v in present]
+        return given + sorted(v for v in present if v not in given)
+
+    xs, ys = order(x), order(y)
+    facets = order(facet) if facet else [""]
+    frame = outcomes.assign(
+        **{c: outcomes[c].astype(str) for c in (x, y, *([facet] if facet else []))}
+    )
+    grids = []
+    for f in facets:
+        sub = frame[frame[facet] == f] if facet else frame
+        table = sub.pivot_table(index=y, columns=x, values=metric, aggfunc="mean")
+        grids.append(table.reindex(index=ys, columns=xs).to_numpy(dtype=float))
+    finite = np.concatenate([g[np.isfinite(g)] for g in grids]) if grids else np.array([0.0])
+    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    if diverging:
+        bound = max(abs(lo), abs(hi)) or 1.0
+        norm = Normalize(-bound, bound)
+    else:
+        norm = Normalize(lo, hi if hi > lo else lo + 1e-9)
+    cmap = DIVERGING if diverging else SEQUENTIAL
+    spread = hi - lo if hi > lo else abs(hi) or 1.0
+    digits = int(np.clip(2 - np.floor(np.log10(spread)), 1, 4))
+    fig, axes = panel_grid(len(facets), size=(3.6, 3.0))
+    image = None
+    for ax, f, grid in zip(axes, facets, grids, strict=True):
+        image = ax.imshow(grid, cmap=cmap, norm=norm, origin="lower", aspect="auto")
+        for (i, j), v in np.ndenumerate(grid):
+            if np.isfinite(v):
+                r, g, b, _ = cmap(norm(v))
+                dark = 0.299 * r + 0.587 * g + 0.114 * b < 0.5
+                ax.text(
+                    j,
+                    i,
+                    f"{v:.{digits}f}",
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="white" if dark else "black",
+                )
+        ax.set_xticks(range(len(xs)), [value_label(x, v) for v in xs])
+        ax.set_yticks(range(len(ys)), [value_label(y, v) for v in ys])
+        ax.set_title(f"{value_label(facet, f)}" if facet else metric_name(metric), fontsize=10)
+    fig.supxlabel(param_label(x))
+    fig.supylabel(param_label(y))
+    assert image is not None
+    fig.colorbar(image, ax=axes, label=metric_label(metric), shrink=0.9)
+    fig.suptitle(title)
+    return fig
+
+
+# --- (d) the innovation-trust frontier ---------------------------------------------------------
+
+
+def frontier_figure(
+    estimates: pd.DataFrame,
+    group: str,
+    x_metric: str,
+    y_metric: str,
+    *,
+    title: str,
+    order: Sequence[str] | None = None,
+    front: Sequence[str] = (),
+) -> Figure:
+    """One point per group (e.g. per policy) at its mean `x_metric` and `y_metric`, with 95%
+    CI whiskers in both directions (from :func:`sim.analysis.group_estimates`); the groups in
+    `front` (the efficient ones) are joined by a dashed line."""
+    point: dict[str, dict[str, tuple[float, float, float, int]]] = {}
+    for m in (x_metric, y_metric):
+        rows = estimates[estimates["metric"] == m]
+        point[m] = {
+            str(g): (float(mean), float(lo), float(hi), int(n))
+            for g, mean, lo, hi, n in zip(
+                rows[group], rows["mean"], rows["ci_low"], rows["ci_high"], rows["n"], strict=True
+            )
+        }
+    groups = [g for g in (order or list(point[x_metric])) if g in point[x_metric]]
+    colours = group_colours(groups)
+    fig = Figure(figsize=(8, 6), layout="constrained")
+    ax = fig.subplots()
+    for i, g in enumerate(groups):
+        (mx, lx, hx, n), (my, ly, hy, _) = point[x_metric][g], point[y_metric][g]
+        ax.errorbar(
+            [mx],
+            [my],
+            xerr=[[mx - lx], [hx - mx]],
+            yerr=[[my - ly], [hy - my]],
+            fmt=MARKERS[i % len(MARKERS)],
+            color=colours[g],
+            markersize=8,
+            capsize=3,
+            label=f"{value_label(group, g)} (n = {n})",
+        )
+    if len(front) > 1:
+        fx = [point[x_metric][g][0] for g in front]
+        fy = [point[y_metric][g][0] for g in front]
+        ax.plot(fx, fy, color="dimgrey", linestyle="--", linewidth=1, label="efficient frontier")
+    xs = np.array([point[x_metric][g][0] for g in groups])
+    ys = np.array([point[y_metric][g][0] for g in groups])
+    near = 0.01 * max(float(np.ptp(xs)), 1e-12), 0.01 * max(float(np.ptp(ys)), 1e-12)
+    at_point: dict[tuple[float, float], list[str]] = {}
+    for g, gx, gy in zip(groups, xs, ys, strict=True):
+        key = next(
+            (k for k in at_point if abs(k[0] - gx) < near[0] and abs(k[1] - gy) < near[1]),
+            (float(gx), float(gy)),
+        )
+        at_point.setdefault(key, []).append(g)
+    for (px, py), names in at_point.items():
+        right = px > float(xs.min()) + 0.7 * float(np.ptp(xs))
+        ax.annotate(
+            " = ".join(value_label(group, g) for g in names),
+            (px, py),
+            xytext=(-8 if right else 8, 6),
+            textcoords="offset points",
+            ha="right" if right else "left",
+            fontsize=8,
+        )
+    ax.set(title=title, xlabel=metric_label(x_metric), ylabel=metric_label(y_metric))
+    ax.grid(alpha=0.3)
+    what = param_label(group) if group.startswith("param__") else group
+    fig.legend(
+        *ax.get_legend_handles_labels(),
+        loc="outside lower center",
+        ncols=3,
+        frameon=False,
+        title=f"{what} (whiskers: 95% CI)",
+    )
+    return fig
+
+
+# --- sensitivity indices and scenario discovery --------------------------------------------------
+
+
+def sensitivity_figure(indices: pd.DataFrame, method: str, *, title: str) -> Figure:
+    """Bars per parameter, one panel per outcome: Sobol first-order (S1) and total (ST)
+    indices, or Morris mu* and sigma, each with its 95% confidence whiskers."""
+    bars = {"sobol": ("S1", "ST"), "morris": ("mu_star", "sigma")}[method]
+    names = {"S1": "first-order S1", "ST": "total ST", "mu_star": "mu*", "sigma": "sigma"}
+    sub = indices[indices["method"] == method]
+    outcomes = list(dict.fromkeys(sub["outcome"]))
+    params = list(dict.fromkeys(sub["parameter"]))
+    fig, axes = panel_grid(len(outcomes), ncols=2, size=(5.2, 0.45 * len(params) + 1.6))
+    ypos = np.arange(len(params))
+    for ax, outcome in zip(axes, outcomes, strict=True):
+        rows = sub[sub["outcome"] == outcome].set_index("parameter").reindex(params)
+        for k, (index, colour) in enumerate(zip(bars, (PALETTE[5], PALETTE[0]), strict=True)):
+            conf = rows.get(f"{index}_conf")
+            ax.barh(
+                ypos + (k - 0.5) * 0.38,
+                rows[index],
+                height=0.36,
+                color=colour,
+                xerr=None if conf is None or (method == "morris" and index == "sigma") else conf,
+                capsize=2,
+                error_kw={"ecolor": "black"},
+                label=names[index],
+            )
+        ax.set_yticks(ypos, params, fontsize=8)
+        ax.invert_yaxis()
+        if method == "sobol":
+            xlabel = "Sobol index (share of output variance)"
+        else:
+            xlabel = f"elementary effect ({metric_unit(outcome) or 'outcome units'} per range)"
+        ax.set(title=metric_name(outcome), xlabel=xlabel, ylabel="parameter (config path)")
+        ax.axvline(0, color="black", linewidth=0.6)
+        ax.grid(alpha=0.3, axis="x")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(
+        handles,
+        labels,
+        loc="outside lower center",
+        ncols=2,
+        frameon=False,
+        title="whiskers: 95% confidence interval",
+    )
+    fig.suptitle(title)
+    return fig
+
+
+def prim_figure(
+    x: pd.DataFrame,
+    y: np.ndarray,
+    trajectory: pd.DataFrame,
+    chosen: int,
+    limits: Mapping[str, tuple[float, float]],
+    *,
+    title: str,
+    case: str,
+) -> Figure:
+    """Left: PRIM's peeling trajectory (coverage against density, the chosen box marked).
+    Right: the cases over the box's first two restricted parameters, with the box drawn."""
+    fig = Figure(figsize=(11, 4.6), layout="constrained")
+    left, right = fig.subplots(1, 2)
+    sc = left.scatter(
+        trajectory["coverage"],
+        trajectory["density"],
+        c=trajectory["res_dim"],
+        cmap=SEQUENTIAL,
+        edgecolor="dimgrey",
+        s=28,
+        label="boxes on the trajectory",
+    )
+    left.scatter(
+        [trajectory["coverage"].iloc[chosen]],
+        [trajectory["density"].iloc[chosen]],
+        s=160,
+        facecolor="none",
+        edgecolor=PALETTE[1],
+        linewidth=2,
+        label="chosen box",
+    )
+    top = int(trajectory["res_dim"].max()) if len(trajectory) else 0
+    fig.colorbar(sc, ax=left, label="restricted parameters (count)", ticks=range(top + 1))
+    left.set(
+        title="Peeling trajectory",
+        xlabel="coverage (share of all cases inside the box, 0-1)",
+        ylabel="density (share of the box that are cases, 0-1)",
+    )
+    left.grid(alpha=0.3)
+    left.legend(loc="lower left", frameon=False)
+    dims = [d for d in limits if d in x.columns][:2]
+    numeric = [c for c in x.columns if pd.api.types.is_numeric_dtype(x[c])]
+    dims += [c for c in numeric if c not in dims][: 2 - len(dims)]
+    if len(dims) == 2:
+        a, b = dims
+        hit = np.asarray(y, dtype=bool)
+        right.scatter(
+            x.loc[~hit, a],
+            x.loc[~hit, b],
+            s=18,
+            color=PALETTE[7],
+            alpha=0.5,
+            marker="o",
+            label="not a case",
+        )
+        right.scatter(x.loc[hit, a], x.loc[hit, b], s=26, color=PALETTE[1], marker="X", label=case)
+        lo_a, hi_a = limits.get(a, (float(x[a].min()), float(x[a].max())))
+        lo_b, hi_b = limits.get(b, (float(x[b].min()), float(x[b].max())))
+        right.add_patch(
+            Rectangle(
+                (lo_a, lo_b),
+                hi_a - lo_a,
+                hi_b - lo_b,
+                fill=False,
+                edgecolor=PALETTE[0],
+                linewidth=2,
+                linestyle="-",
+                label="PRIM box",
+            )
+        )
+        right.set(
+            xlabel=param_label(f"param__{a}"),
+            ylabel=param_label(f"param__{b}"),
+            title="Cases and the box (its first two restrictions)",
+        )
+        right.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
+        right.grid(alpha=0.3)
+    else:
+        right.set_visible(False)
+    fig.suptitle(title)
+    return fig
