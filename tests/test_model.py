@@ -21,8 +21,9 @@ from sim.config import (
     ProviderConfig,
 )
 from sim.model import AccessState, APIProvider, Developer, Lab
+from sim.model.network import watts_strogatz_edges
 from sim.model.policies import POLICIES
-from sim.model.population import row_pick, watts_strogatz_edges
+from sim.model.population import row_pick
 
 
 def test_agents_and_networks() -> None:

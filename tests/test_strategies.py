@@ -1,4 +1,4 @@
-"""Labs' strategy evolution in the main model (DESIGN.md §5)."""
+"""Labs' strategy evolution in the main model (docs/ODD.md §7.7)."""
 
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ class Openness(ConfigEnum):
 
 
 class Benchmarking(ConfigEnum):
-    """How a lab learns from rivals' models (DESIGN.md §1, research phase)."""
+    """How a lab learns from rivals' models (docs/ODD.md §7.1)."""
 
     none = "none"
     public_only = "public_only"

@@ -44,7 +44,7 @@ class ResearchConfig:
     spill_distill: float = param(
         0.12,
         doc="Same as spill_rival_api, for distillation from the rival's outputs.",
-        why="distillation extracts more training signal than evaluation (DESIGN.md §1)",
+        why="distillation extracts more training signal than evaluation (ODD §7.1)",
         unit="1/month",
         low=0.0,
         high=1.0,

@@ -1,7 +1,7 @@
 """Scenario events, scheduled on Mesa's event list.
 
 An event due in month t fires at model time t - 1/2: after month t-1 has closed
-and been recorded, before month t's research (DESIGN.md §1, phase 1). Each event
+and been recorded, before month t's research (docs/ODD.md §3, phase 1). Each event
 type is a small frozen class built from an :class:`EventConfig` and registered
 in :data:`EVENT_TYPES` by its kind.
 """

@@ -1,4 +1,4 @@
-"""Metrics of DESIGN.md §2: pure functions of the model, collected by Mesa's DataCollector.
+"""Metrics of docs/ODD.md §7.6: pure functions of the model, collected by Mesa's DataCollector.
 
 `REPORTERS` map a column name to f(model) -> float. `ENTITY_REPORTERS` map a metric
 to f(model) -> {entity: float}; each entity becomes a column ``metric__entity``

@@ -1,4 +1,4 @@
-"""The Mesa model: labs, API providers and developers in the order of DESIGN.md §1."""
+"""The Mesa model: labs, API providers and developers in the order of docs/ODD.md §3."""
 
 from __future__ import annotations
 
@@ -134,7 +134,7 @@ class AccessModel(mesa.Model):  # type: ignore[misc]
         self.tally[kind] += 1
         self.totals[kind] += 1
 
-    # --- the month, in the order of DESIGN.md §1 -------------------------------------------
+    # --- the month, in the order of docs/ODD.md §3 -------------------------------------------
 
     def step(self) -> None:
         """One month. Scheduled events (phase 1) have fired just before, on Mesa's event list."""

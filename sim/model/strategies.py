@@ -1,4 +1,4 @@
-"""Labs' strategies and their evolution by pairwise comparison (DESIGN.md §5).
+"""Labs' strategies and their evolution by pairwise comparison (docs/ODD.md §7.7).
 
 A strategy is a small class with a `name`, traits and one method, `adopt`, that sets a
 lab's benchmarking mode and in-house evaluation; :data:`STRATEGIES` registers them.
