@@ -76,14 +76,19 @@ class ReferenceDeveloper(Developer):
                     best_u, best_k = noisy, k
         chosen = best_k if revises else current
         choice_out[i] = chosen
-        # Trust: learning about the provider used, recovery for the others.
+        # Satisfaction learns about the provider used and recovers for the others;
+        # reputation recovers; trust combines the two.
+        sat, rep = pop.satisfaction[i].tolist(), pop.reputation[i].tolist()
+        w = cfg.satisfaction_weight
         for k in range(n_prov):
             if k == chosen:
                 observed = 0.0 if draws.outage[k] else 1.0
-                trust[k] += cfg.trust_learning * (observed - trust[k])
+                sat[k] += cfg.trust_learning * (observed - sat[k])
             else:
-                trust[k] += cfg.trust_recovery * (cfg.initial_trust - trust[k])
-        pop.trust[i] = trust
+                sat[k] += cfg.trust_recovery * (cfg.initial_trust - sat[k])
+            rep[k] += cfg.trust_recovery * (cfg.initial_trust - rep[k])
+            trust[k] = w * sat[k] + (1.0 - w) * rep[k]
+        pop.satisfaction[i], pop.reputation[i], pop.trust[i] = sat, rep, trust
 
 
 def batch_step(model: sim.AccessModel, draws: Draws) -> None:

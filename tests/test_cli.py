@@ -12,7 +12,7 @@ def test_flagship_run_writes_results_and_a_summary(tmp_path: Path) -> None:
     proc = run_cli("population=small", "seed=3", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "Scenario claude_cutoff" in proc.stdout
-    assert "month 24: incumbent_api revoked rival" in proc.stdout
+    assert "month 24: incumbent_api cut to evaluation only rival" in proc.stdout
     run_dirs = list((tmp_path / "outputs" / "claude_cutoff").iterdir())
     assert len(run_dirs) == 1 and str(run_dirs[0]) in proc.stdout
     ts = pd.read_parquet(run_dirs[0] / "timeseries.parquet")

@@ -22,8 +22,10 @@ from sim.config import (
 )
 from sim.model import AccessState, APIProvider, Developer, Lab
 from sim.model.network import watts_strogatz_edges
-from sim.model.policies import POLICIES
+from sim.model.policies import POLICIES, Action, Decision
 from sim.model.population import row_pick
+
+REVOKE = Decision(Action.REVOKE, "test")
 
 
 def test_agents_and_networks() -> None:
@@ -43,7 +45,7 @@ def test_step_runs_the_phases_in_design_order(monkeypatch: pytest.MonkeyPatch) -
     model = sim.AccessModel(small())
     calls: list[str] = []
     phases = [
-        "expire_revocations",
+        "expire_restrictions",
         "research",
         "release",
         "monitor_clients",
@@ -142,10 +144,10 @@ def test_revocation_blocks_api_spillover_unless_another_route(route: bool) -> No
 def test_routes_skip_revoked_providers() -> None:
     model = sim.AccessModel(two_lab_world(cloud_hosts_incumbent=True))
     rival = model.lab("rival")
-    assert [p.name for _, _, p in model.routes(rival)] == ["incumbent_api"]
-    model.provider("incumbent_api").revoke(model.lab("rival"), "test", None, by_policy=False)
-    assert [p.name for _, _, p in model.routes(rival)] == ["cloud"]
-    model.provider("cloud").revoke(model.lab("rival"), "test", None, by_policy=False)
+    assert [route[-1].name for route in model.routes(rival)] == ["incumbent_api"]
+    model.provider("incumbent_api").restrict(model.lab("rival"), REVOKE, by_policy=False)
+    assert [route[-1].name for route in model.routes(rival)] == ["cloud"]
+    model.provider("cloud").restrict(model.lab("rival"), REVOKE, by_policy=False)
     assert model.routes(rival) == []
 
 

@@ -27,6 +27,8 @@ from sim.model.policies import (
     Preemptive,
     RevokeOnDetection,
     SafeHarbor,
+    Stakes,
+    Strategic,
     TitForTat,
     make_policy,
 )
@@ -46,8 +48,23 @@ def view(**changes: object) -> ClientView:
         revoked=False,
         revoked_by_policy=False,
         provoked=False,
+        stakes=STAKES,
     )
     return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
+
+
+STAKES = Stakes(
+    revenue=0.5,
+    leak=0.01,
+    eval_leak=0.004,
+    fee=0.016,
+    own_access=0.0,
+    retaliation_risk=0.4,
+    reputation_loss=0.05,
+    legal_risk=0.1,
+    carveout_news=0.5,
+)
+"""A distilling rival on the defaults: leakage worth restricting."""
 
 
 def all_views() -> list[ClientView]:
@@ -113,7 +130,7 @@ class PolicyContract:
 
     def test_traits_match_decisions(self) -> None:
         policy = self.make()
-        restricting = (Action.THROTTLE, Action.REVOKE)
+        restricting = (Action.THROTTLE, Action.CARVE_OUT, Action.REVOKE)
         for v in all_views():
             action = policy.decide(v).action
             if self.policy_cls.needs_detection and not v.detected:
@@ -235,7 +252,9 @@ class TestPreemptive(PolicyContract):
                     continue
                 state = model.access_graph.edges[lab.name, p.name]["state"].value
                 assert state == ("revoked" if p.is_rival(lab.name) else "allowed")
-        assert all(ev["step"] == 1 for ev in model.event_log if ev["kind"] == "revocation")
+        # Denied before month 1's research: standing terms (logged at month 0), not news.
+        assert all(ev["step"] == 0 for ev in model.event_log if ev["kind"] == "revocation")
+        assert model.lab("rival").spillover[0] == 0.0  # no rival-API learning in month 1
 
 
 class TestSafeHarbor(PolicyContract):
@@ -256,6 +275,73 @@ class TestSafeHarbor(PolicyContract):
         assert policy.decide(view(detected=True, mode=Benchmarking.distill)).action is (
             Action.REVOKE
         )
+
+
+class TestStrategic(PolicyContract):
+    policy_cls = Strategic
+
+    def decide(self, **stakes: float) -> Action:
+        s = dataclasses.replace(STAKES, **stakes)
+        return self.make().decide(view(detected=True, mode=Benchmarking.distill, stakes=s)).action
+
+    def test_restricts_when_leakage_outweighs_reputation_and_allows_without_leakage(
+        self,
+    ) -> None:
+        assert self.decide(leak=0.05, eval_leak=0.02) in (Action.CARVE_OUT, Action.REVOKE)
+        assert self.decide(leak=0.0, eval_leak=0.0) is Action.ALLOW
+
+    def test_reputation_deters_and_a_quiet_throttle_is_preferred_when_leakage_is_modest(
+        self,
+    ) -> None:
+        strong = self.decide(leak=0.05, eval_leak=0.02)
+        assert strong in (Action.CARVE_OUT, Action.REVOKE)
+        assert self.decide(leak=0.05, eval_leak=0.02, reputation_loss=1.0) in (
+            Action.ALLOW,
+            Action.THROTTLE,
+        )
+        assert self.decide() is Action.THROTTLE
+
+    def test_the_carve_out_wins_when_evaluation_leaks_little_or_pays_fees(self) -> None:
+        # Evaluation that carries most of the leakage is worth revoking outright ...
+        assert self.decide(leak=0.05, eval_leak=0.045, fee=0.0) is Action.REVOKE
+        # ... evaluation that carries little of it is left alone: a carve-out.
+        assert self.decide(leak=0.05, eval_leak=0.0, fee=0.0) is Action.CARVE_OUT
+        # A carve-out keeps evaluation's fees, a revocation forfeits them.
+        assert self.decide(leak=0.05, eval_leak=0.045, fee=1.0) is Action.CARVE_OUT
+
+    def test_retaliation_risk_deters_when_the_owner_depends_on_the_client(self) -> None:
+        assert self.decide(leak=0.05, eval_leak=0.02, own_access=0.2, retaliation_risk=1.0) in (
+            Action.ALLOW,
+            Action.THROTTLE,
+        )
+
+    def test_a_disarmed_provider_never_revokes_or_carves_out(self) -> None:
+        s = dataclasses.replace(STAKES, leak=0.5, eval_leak=0.0)
+        v = view(detected=True, mode=Benchmarking.distill, stakes=s, may_revoke=False)
+        assert self.make().decide(v).action is Action.THROTTLE
+
+    def test_in_a_run_high_leakage_is_restricted_and_absent_leakage_is_not(self) -> None:
+        labs = dict(sim.Config().labs)
+        labs["rival"] = dataclasses.replace(
+            labs["rival"], benchmarking=Benchmarking.distill, intensity=1.0
+        )
+        labs["incumbent"] = dataclasses.replace(
+            labs["incumbent"], capability={"coding": 2.0, "reasoning": 1.6, "general": 1.6}
+        )
+        ev = events_of("strategic", labs=labs, steps=12)
+        cut = ev[ev["kind"].isin(["revocation", "carve_out"])]
+        assert "rival" in set(cut["target"]), ev.kind.value_counts()
+        quiet = {n: dataclasses.replace(c, intensity=0.0) for n, c in labs.items()}
+        ev = events_of("strategic", labs=quiet, steps=12)
+        assert not ev["kind"].isin(["detection", "throttle", "revocation", "carve_out"]).any()
+
+    def test_detection_tightens_monitoring_which_then_relaxes(self) -> None:
+        config = small(policy=PolicyConfig(name="strategic"), steps=24)
+        ts = sim.run(config, figures=False).timeseries
+        base = sim.Config().providers["incumbent_api"].monitoring
+        assert ts["monitoring__incumbent_api"].max() > 1.4 * base
+        permissive = sim.run(small(steps=24), figures=False).timeseries
+        assert (permissive["monitoring__incumbent_api"] == base).all()
 
 
 def test_every_registered_policy_has_a_contract_test() -> None:

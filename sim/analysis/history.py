@@ -8,15 +8,20 @@ import pandas as pd
 
 from sim.config import Config
 
-ACCESS_TRANSITIONS = {"throttle": "throttled", "revocation": "revoked", "reinstatement": "allowed"}
+ACCESS_TRANSITIONS = {
+    "throttle": "throttled",
+    "carve_out": "evaluation_only",
+    "revocation": "revoked",
+    "reinstatement": "allowed",
+}
 """How an event changes the state of a lab -> provider access edge (actor = provider)."""
 
 
 def access_states(events: pd.DataFrame, config: Config, month: int) -> pd.DataFrame:
     """The access graph of one run at the end of `month`: one row per (lab, provider) pair
     except an API and its owner, with the provider's owner (None for a marketplace) and the
-    state (allowed, throttled or revoked), replaying throttles, revocations and
-    reinstatements in the order they were logged."""
+    state (allowed, throttled, evaluation_only or revoked), replaying throttles, carve-outs,
+    revocations and reinstatements in the order they were logged."""
     state = {
         (lab, name): "allowed"
         for name, p in config.providers.items()
@@ -41,11 +46,14 @@ def lab_trust_at(events: pd.DataFrame, config: Config, month: int) -> pd.DataFra
     """Each lab's trust in each other lab at the end of `month`, rebuilt from the run's
     revocations and the relations parameters (ODD §7.2): a revocation by a lab's own API
     cuts the revoked lab's trust in that lab by `revocation_hit` and every other lab's by
-    `witness_hit`; every month all trust recovers toward `initial_lab_trust`."""
+    `witness_hit` (a carve-out by `strategic.carveout_provocation` of that); every month all
+    trust recovers toward `initial_lab_trust`. Restrictions in force from month 0 are
+    standing terms, not news, and hit nobody."""
     rel = config.relations
     labs = list(config.labs)
     weight = {(a, b): rel.initial_lab_trust for a in labs for b in labs if a != b}
-    revs = events[(events["kind"] == "revocation") & (events["step"] <= month)]
+    kinds = events["kind"].isin(["revocation", "carve_out"])
+    revs = events[kinds & (events["step"] <= month)]
     revs = revs.sort_values("step", kind="stable")
     steps = revs["step"].to_numpy(dtype=int)
     for step in range(1, month + 1):
@@ -53,10 +61,11 @@ def lab_trust_at(events: pd.DataFrame, config: Config, month: int) -> pd.DataFra
             owner = config.providers[str(row.actor)].owner
             if owner is None:
                 continue
+            scale = config.strategic.carveout_provocation if row.kind == "carve_out" else 1.0
             for other in labs:
                 if other != owner:
                     hit = rel.revocation_hit if other == row.target else rel.witness_hit
-                    weight[other, owner] *= 1.0 - hit
+                    weight[other, owner] *= 1.0 - hit * scale
         for key, w in weight.items():
             weight[key] = w + rel.recovery * (rel.initial_lab_trust - w)
     return pd.DataFrame(

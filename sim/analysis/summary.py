@@ -17,12 +17,13 @@ def summarize(result: Result, max_events: int = 5) -> str:
         f"Scenario {cfg.scenario.name}: {len(cfg.labs)} labs, {len(cfg.providers)} providers, "
         f"{cfg.population.n_developers:,} developers, {cfg.steps} months, seed {cfg.seed}."
     ]
-    revs = ev[ev["kind"] == "revocation"]
+    revs = ev[ev["kind"].isin(["revocation", "carve_out"])]
     if revs.empty:
         lines.append("No provider revoked any lab's access.")
     else:
+        verb = {"revocation": "revoked", "carve_out": "cut to evaluation only"}
         shown = [
-            f"month {r.step}: {r.actor} revoked {r.target} ({r.reason})"
+            f"month {r.step}: {r.actor} {verb[str(r.kind)]} {r.target} ({r.reason})"
             for r in revs.head(max_events).itertuples()
         ]
         more = f"; and {len(revs) - max_events} more" if len(revs) > max_events else ""

@@ -13,6 +13,7 @@ raises :class:`ConfigError` naming the field, the value and what is allowed.
 - ``root``: :class:`Config`, validation and the ODD's parameter table.
 """
 
+from sim.config.access import LegalConfig, StrategicConfig
 from sim.config.agents import DOMAINS, LabConfig, PolicyConfig, ProviderConfig
 from sim.config.base import ConfigEnum, ConfigError, build_dataclass, iter_fields, param
 from sim.config.enums import Benchmarking, EventKind, Openness, PolicyName, Regime
@@ -35,6 +36,7 @@ __all__ = [
     "EventConfig",
     "EventKind",
     "LabConfig",
+    "LegalConfig",
     "MarketConfig",
     "Openness",
     "PolicyConfig",
@@ -45,6 +47,7 @@ __all__ = [
     "RelationsConfig",
     "ResearchConfig",
     "ScenarioConfig",
+    "StrategicConfig",
     "StrategyConfig",
     "build_dataclass",
     "iter_fields",

@@ -91,6 +91,11 @@ class ProviderConfig:
     policy: PolicyName | None = param(
         None, doc="Access policy of this provider; null means the run's default `policy.name`."
     )
+    may_revoke: bool = param(
+        True,
+        doc="false: the provider's policy may warn and throttle but never revoke or cut a "
+        "client to evaluation only (the counterfactual of a strategic provider).",
+    )
 
 
 @dataclass(frozen=True)
@@ -101,8 +106,9 @@ class PolicyConfig:
         PolicyName.permissive, doc="Access policy applied by providers that do not name their own."
     )
     revoke_duration: int | None = param(
-        None,
-        doc="Months a policy revocation lasts; null means until the end of the run.",
+        12,
+        doc="Months a policy revocation (or carve-out) blocks the client's research; null "
+        "means until the end of the run.",
         unit="months",
         low=1,
     )

@@ -34,6 +34,7 @@ class EventKind(ConfigEnum):
     release_open_weights = "release_open_weights"
     policy_change = "policy_change"
     regulation = "regulation"
+    ruling = "ruling"
 
 
 class Regime(ConfigEnum):
@@ -55,3 +56,4 @@ class PolicyName(ConfigEnum):
     tit_for_tat = "tit_for_tat"
     preemptive = "preemptive"
     safe_harbor = "safe_harbor"
+    strategic = "strategic"

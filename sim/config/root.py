@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from sim.config.access import LegalConfig, StrategicConfig
 from sim.config.agents import DOMAINS, LabConfig, PolicyConfig, ProviderConfig
 from sim.config.base import (
     ConfigError,
@@ -47,6 +48,10 @@ class Config:
     market: MarketConfig = param(factory=MarketConfig, doc="Money and self-hosting.")
     relations: RelationsConfig = param(factory=RelationsConfig, doc="Lab trust graph.")
     strategy: StrategyConfig = param(factory=StrategyConfig, doc="Strategy evolution.")
+    strategic: StrategicConfig = param(
+        factory=StrategicConfig, doc="The strategic access policy's rule of thumb."
+    )
+    legal: LegalConfig = param(factory=LegalConfig, doc="Legal risk of revoking; rulings.")
     scenario: ScenarioConfig = param(factory=ScenarioConfig, doc="Preset and events.")
 
     def __post_init__(self) -> None:
@@ -150,6 +155,7 @@ def _check_events(config: Config) -> None:
         EventKind.release_open_weights: ("lab",),
         EventKind.policy_change: ("provider", "policy"),
         EventKind.regulation: ("regime",),
+        EventKind.ruling: ("upheld",),
     }
     for i, ev in enumerate(config.scenario.events):
         where = f"scenario.events[{i}]"

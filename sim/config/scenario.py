@@ -29,6 +29,14 @@ class EventConfig:
     )
     policy: PolicyName | None = param(None, doc="policy_change: the new policy's name.")
     regime: Regime | None = param(None, doc="regulation: the regime imposed.")
+    evaluation_only: bool = param(
+        False,
+        doc="revoke_access: keep the client's access for benchmarking and safety evaluation "
+        "and cut only building and training use (a carve-out, as in the real cutoff).",
+    )
+    upheld: bool | None = param(
+        None, doc="ruling: true if the court upholds the misuse clause, false if it strikes it."
+    )
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,33 @@ class ResearchConfig:
         low=0.0,
         high=1.0,
     )
+    eval_depreciation: float = param(
+        0.05,
+        doc="Monthly depreciation of a lab's in-house evaluation capacity (people, harnesses, "
+        "private test sets).",
+        why="illustrative, not estimated: benchmarks saturate and staff move within a few years",
+        unit="1/month",
+        low=0.0,
+        high=1.0,
+    )
+    eval_half: float = param(
+        0.5,
+        doc="In-house evaluation capacity at which it yields half its maximum gain "
+        "(diminishing returns: gain ~ capacity / (capacity + eval_half)).",
+        why="illustrative, not estimated",
+        unit="compute units",
+        low=0.0,
+        low_open=True,
+    )
+    eval_response: float = param(
+        0.15,
+        doc="Extra share of compute a lab invests in in-house evaluation per unit of its "
+        "rival-API access lost or restricted (all of it lost = 1).",
+        why="illustrative, not estimated: labs build their own evaluations when cut off",
+        unit="fraction of compute",
+        low=0.0,
+        high=1.0,
+    )
     spill_open: float = param(
         0.04,
         doc="Share of the gap to the best open-weights model closed per month.",
@@ -104,7 +131,13 @@ class PopulationConfig:
         2.0, doc="Utility per unit of trust in a provider.", unit="utility", low=0.0
     )
     switching_cost: float = param(
-        0.5, doc="Utility lost when moving to another provider.", unit="utility", low=0.0
+        2.0,
+        doc="Utility lost when moving to another provider.",
+        why="set by hand so that about 1% of developers switch in a month on the defaults "
+        "(1.1%), as 11% of builders switched vendor over 12 months (Menlo Ventures, 2025 "
+        "mid-year LLM market update; target MH-1)",
+        unit="utility",
+        low=0.0,
     )
     choice_noise: float = param(
         0.5,
@@ -208,6 +241,60 @@ class PopulationConfig:
     news_horizon: int = param(
         12, doc="Months a piece of news keeps spreading.", unit="months", low=1
     )
+    satisfaction_weight: float = param(
+        0.5,
+        doc="Weight of satisfaction (from one's own use: outages) in trust; the rest is "
+        "reputation (from news: revocations, carve-outs, reinstatements, rulings).",
+        why="illustrative, not estimated: the two parts weigh alike",
+        low=0.0,
+        high=1.0,
+    )
+    carveout_severity: float = param(
+        0.5,
+        doc="Reputation shock of news of an evaluation-only carve-out, relative to news of a "
+        "full revocation.",
+        why="illustrative, not estimated",
+        unit="fraction",
+        low=0.0,
+        high=1.0,
+    )
+    reinstatement_relief: float = param(
+        0.5,
+        doc="Share of the gap between a provider's reputation and its starting level closed "
+        "when a developer hears that it reinstated a client.",
+        why="illustrative, not estimated",
+        unit="fraction",
+        low=0.0,
+        high=1.0,
+    )
+    false_positive_rate: float = param(
+        0.0005,
+        doc="Monthly probability, per unit of the provider's monitoring, that an ordinary "
+        "customer is wrongly flagged and cut off.",
+        why="order of magnitude of event RV-11 (1.45 M accounts banned in six months by one "
+        "provider, of which at least 1,700 wrongly), not a target",
+        unit="1/month",
+        low=0.0,
+        high=1.0,
+    )
+    false_positive_shock: float = param(
+        0.5,
+        doc="Share of satisfaction with the provider a wrongly flagged developer loses.",
+        why="illustrative, not estimated",
+        unit="fraction",
+        low=0.0,
+        high=1.0,
+    )
+    appeal_success: float = param(
+        0.033,
+        doc="Probability that a wrongly flagged developer's appeal is upheld, which restores "
+        "its satisfaction.",
+        why="event RV-11: 1,700 of 52,000 appeals overturned (Anthropic Transparency Hub, "
+        "2025-07..12)",
+        unit="probability",
+        low=0.0,
+        high=1.0,
+    )
     hedge_threshold: float = param(
         0.5,
         doc="API users whose trust in their provider is below this keep a fallback (multi-homing).",
@@ -237,6 +324,33 @@ class MarketConfig:
     marketplace_fee: float = param(
         0.3,
         doc="Share of a marketplace's revenue it keeps; the rest goes to the hosted labs.",
+        unit="fraction",
+        low=0.0,
+        high=1.0,
+    )
+    client_price: float = param(
+        0.02,
+        doc="Fee a client lab pays a provider per month per unit of API volume it sends "
+        "(benchmarking, evaluation or distillation); providers earn it as they earn "
+        "developers' spend.",
+        why="illustrative, not estimated",
+        unit="compute units/volume",
+        low=0.0,
+    )
+    lead_premium: float = param(
+        1.0,
+        doc="Extra spend per developer per unit of lead (log quality) its chosen option has "
+        "over the best alternative it could switch to: developers pay for quality relative "
+        "to the alternatives.",
+        why="illustrative, not estimated: a 10% better model sells for about 10% more",
+        unit="1/log quality",
+        low=0.0,
+    )
+    open_licence_share: float = param(
+        0.1,
+        doc="Share of self-hosting spend that reaches the lab whose open weights are "
+        "self-hosted (licences, support, hosted fine-tuning); the rest pays for hardware.",
+        why="illustrative, not estimated",
         unit="fraction",
         low=0.0,
         high=1.0,
@@ -280,6 +394,15 @@ class RelationsConfig:
         0.1,
         doc="Share of third labs' trust in the revoking lab lost at a revocation.",
         unit="fraction",
+        low=0.0,
+        high=1.0,
+    )
+    retaliation_threshold: float = param(
+        0.5,
+        doc="A provider answers a revocation of its own lab in kind (tit_for_tat) only "
+        "while its lab's trust in the revoking lab is below this.",
+        why="illustrative, not estimated: one revocation (revocation_hit) crosses it, a "
+        "carve-out does not",
         low=0.0,
         high=1.0,
     )

@@ -260,6 +260,7 @@ class Timeline:
 EDGE_STYLE = {
     AccessState.ALLOWED: ("#BBBBBB", "solid", 0.8),
     AccessState.THROTTLED: ("#E69F00", "solid", 1.8),
+    AccessState.EVALUATION_ONLY: ("#CC79A7", "dotted", 1.8),
     AccessState.REVOKED: (MARKER, "dashed", 2.0),
 }
 """Colour, line style and width of an access edge in each state."""

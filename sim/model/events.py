@@ -41,16 +41,20 @@ class RevokeAccess(ScenarioEvent):
     provider: str
     lab: str
     duration: int | None = None
+    evaluation_only: bool = False
 
     @classmethod
     def from_config(cls, cfg: EventConfig) -> RevokeAccess:
         assert cfg.provider is not None and cfg.lab is not None  # validated with the config
-        return cls(cfg.at, cfg.provider, cfg.lab, cfg.duration)
+        return cls(cfg.at, cfg.provider, cfg.lab, cfg.duration, cfg.evaluation_only)
 
     def fire(self, model: AccessModel) -> None:
         provider, lab = model.provider(self.provider), model.lab(self.lab)
         if lab.name != provider.owner:
-            decision = Decision(Action.REVOKE, "scenario: access revoked", self.duration)
+            if self.evaluation_only:
+                decision = Decision(Action.CARVE_OUT, "scenario: evaluation only", self.duration)
+            else:
+                decision = Decision(Action.REVOKE, "scenario: access revoked", self.duration)
             provider.apply(lab, decision, by_policy=False)
 
 
@@ -104,7 +108,7 @@ class PolicyChange(ScenarioEvent):
 
     def fire(self, model: AccessModel) -> None:
         provider = model.provider(self.provider)
-        provider.policy = make_policy(self.policy, model.config.policy)
+        provider.set_policy(make_policy(self.policy, model.config.policy, model.config.strategic))
         model.log("policy_change", self.provider, None, str(self.policy))
 
 
@@ -123,7 +127,7 @@ class Regulation(ScenarioEvent):
     def fire(self, model: AccessModel) -> None:
         model.log("regulation", None, None, self.regime.value)
         if self.regime is Regime.safe_harbor:
-            model.safe_harbor = True
+            model.evaluation_protected = True
         for provider in model.providers:
             for lab in model.labs:
                 if lab.name == provider.owner:
@@ -134,8 +138,46 @@ class Regulation(ScenarioEvent):
                     provider.reinstate(lab, f"regulation: {self.regime.value}")
 
 
+@dataclass(frozen=True)
+class Ruling(ScenarioEvent):
+    """A court rules on a misuse clause, and the legal risk of revoking changes for every
+    provider. Struck down, it also lifts every restriction of a lab caught evaluating (not
+    distilling), and each provider so overruled is news against it."""
+
+    kind = EventKind.ruling
+    upheld: bool
+
+    @classmethod
+    def from_config(cls, cfg: EventConfig) -> Ruling:
+        assert cfg.upheld is not None
+        return cls(cfg.at, cfg.upheld)
+
+    def fire(self, model: AccessModel) -> None:
+        factor = model.config.legal.ruling_factor
+        if self.upheld:
+            model.legal_risk *= factor
+            model.log("ruling", None, None, "misuse clause upheld", model.legal_risk)
+            return
+        model.legal_risk = min(model.legal_risk / factor, 1.0)
+        model.log("ruling", None, None, "misuse clause struck down", model.legal_risk)
+        for provider in model.providers:
+            overruled = False
+            for lab in model.labs:
+                if lab.name == provider.owner or lab.benchmarking is Benchmarking.distill:
+                    continue
+                if provider.state_of(lab.name) in (
+                    AccessState.REVOKED,
+                    AccessState.EVALUATION_ONLY,
+                ):
+                    provider.reinstate(lab, "ruling: clause struck down", news=False)
+                    overruled = True
+            if overruled:
+                model.publish_ruling(provider)
+
+
 EVENT_TYPES: dict[EventKind, type[ScenarioEvent]] = {
-    cls.kind: cls for cls in (RevokeAccess, Launch, ReleaseOpenWeights, PolicyChange, Regulation)
+    cls.kind: cls
+    for cls in (RevokeAccess, Launch, ReleaseOpenWeights, PolicyChange, Regulation, Ruling)
 }
 
 

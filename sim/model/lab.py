@@ -1,7 +1,9 @@
-"""Labs: research with diminishing returns plus spillovers through four channels."""
+"""Labs: research with diminishing returns plus spillovers through five channels, and an
+in-house evaluation capacity they invest in when rivals' APIs are lost or at risk."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import mesa
@@ -14,6 +16,17 @@ if TYPE_CHECKING:
 
 CHANNELS = ("rival_api", "distill", "public", "eval", "open")
 """Spillover channels, in the order of :attr:`Lab.spillover`."""
+RIVAL_API, DISTILL, PUBLIC, EVAL, OPEN = range(len(CHANNELS))
+
+
+@dataclass(frozen=True)
+class Route:
+    """A rival model a lab can call this month: how much of its API use gets through
+    (1, or the throttle factor) and whether only evaluation is allowed (a carve-out)."""
+
+    served: np.ndarray
+    share: float
+    evaluation_only: bool = False
 
 
 class Lab(mesa.Agent):  # type: ignore[misc]
@@ -33,11 +46,24 @@ class Lab(mesa.Agent):  # type: ignore[misc]
         self.benchmarking = cfg.benchmarking
         self.intensity = cfg.intensity
         self.eval_investment = cfg.eval_investment
+        """Share of compute spent on in-house evaluation when no access is at risk."""
         self.safety = cfg.safety
+        research = model.config.research
+        self.eval_capacity = (
+            cfg.eval_investment * cfg.compute / max(research.eval_depreciation, 1e-9)
+        )
+        """In-house evaluation capacity: a stock that depreciates (starts at its steady state)."""
+        self.eval_share = cfg.eval_investment
+        """Share of compute spent on in-house evaluation this month."""
         self.revenue = 0.0
+        """Developer revenue this month (first-party API, marketplace split, open licences)."""
+        self.api_spend = 0.0
+        """Fees this lab paid this month for API volume at rivals' providers."""
+        self.developer_revenue = 0.0
+        self.client_fees = 0.0
+        """Fees its first-party API earned from other labs this month."""
         self.revenue_since_revision = 0.0
         self.capability_at_revision = self.capability.copy()
-        self.cash = 0.0
         self.spillover = np.zeros(len(CHANNELS))
         """Capability gained this month by channel, summed over domains."""
 
@@ -45,47 +71,65 @@ class Lab(mesa.Agent):  # type: ignore[misc]
     def uses_rival_apis(self) -> bool:
         return self.benchmarking in (Benchmarking.rival_api, Benchmarking.distill)
 
+    def invest_in_evaluation(self, restricted: float) -> None:
+        """Set this month's evaluation share from the share of its rival-API access that is
+        lost or restricted (0-1), and add the spend to the depreciating capacity."""
+        r = self.model.config.research
+        room = max(0.95 - self.safety, 0.0)
+        self.eval_share = min(self.eval_investment + r.eval_response * restricted, room)
+        self.eval_capacity = (1.0 - r.eval_depreciation) * self.eval_capacity + (
+            self.eval_share * self.compute
+        )
+
     def research(
         self,
         shock: np.ndarray,
         frontier: np.ndarray,
         best_open: np.ndarray,
-        reachable: list[tuple[Lab, float]],
-    ) -> np.ndarray:
-        """Next month's capability (not yet applied, so all labs update synchronously).
+        routes: list[Route],
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Next month's capability (not yet applied, so all labs update synchronously), and
+        the capability gained through each route, summed over domains (the leakage each
+        provider suffers).
 
-        `shock` is a standard-normal draw per domain; `reachable` lists the rival labs
-        whose models this lab can call this month with the share of spillover it keeps
-        (1, or the throttle factor).
+        `shock` is a standard-normal draw per domain.
         """
         r = self.model.config.research
         c = self.capability
-        effort = self.compute * (1.0 - self.eval_investment - self.safety)
+        effort = self.compute * (1.0 - self.eval_share - self.safety)
         multiplier = np.exp(r.noise * shock - r.noise**2 / 2)  # log-normal with mean one
         own = c * r.growth_rate * effort**r.compute_exponent * multiplier
 
         gap_frontier = np.maximum(frontier - c, 0.0)
-        api = np.zeros_like(c)
-        if self.uses_rival_apis:
-            for rival, factor in reachable:
-                api += factor * self.intensity * np.maximum(rival.served_or_zero - c, 0.0)
         gains = np.zeros((len(CHANNELS), c.size))
-        if self.benchmarking is Benchmarking.distill:
-            gains[1] = r.spill_distill * api
-        else:
-            gains[0] = r.spill_rival_api * api
+        per_route = np.zeros((len(routes), c.size))
+        if self.uses_rival_apis:
+            for k, route in enumerate(routes):
+                distil = self.benchmarking is Benchmarking.distill and not route.evaluation_only
+                spill = r.spill_distill if distil else r.spill_rival_api
+                per_route[k] = (
+                    spill * route.share * self.intensity * np.maximum(route.served - c, 0.0)
+                )
+                gains[DISTILL if distil else RIVAL_API] += per_route[k]
         if self.benchmarking is not Benchmarking.none:
-            gains[2] = r.spill_public * gap_frontier
-        gains[3] = r.spill_eval * self.eval_investment * gap_frontier
-        gains[4] = r.spill_open * np.maximum(best_open - c, 0.0)
+            gains[PUBLIC] = r.spill_public * gap_frontier
+        capacity = self.eval_capacity / (self.eval_capacity + r.eval_half)
+        gains[EVAL] = r.spill_eval * capacity * gap_frontier
+        gains[OPEN] = r.spill_open * np.maximum(best_open - c, 0.0)
         total = gains.sum(axis=0)
         # Learning from others cannot carry a lab past the best model it learns from.
         ceiling = np.maximum(gap_frontier, np.maximum(best_open - c, 0.0))
         scale = np.divide(ceiling, total, out=np.ones_like(total), where=total > ceiling)
         gains *= scale
+        per_route *= scale
         self.spillover = gains.sum(axis=1)
         updated: np.ndarray = c + own + gains.sum(axis=0)
-        return updated
+        return updated, per_route.sum(axis=1)
+
+    @property
+    def payoff(self) -> float:
+        """This month's revenue (developers and client fees) less the API fees it paid."""
+        return self.revenue - self.api_spend
 
     @property
     def served_or_zero(self) -> np.ndarray:
@@ -102,10 +146,14 @@ class Lab(mesa.Agent):  # type: ignore[misc]
     def release_weights(self) -> None:
         self.openness = Openness.open_weights
 
-    def invest(self, revenue: float) -> None:
-        """Book this month's revenue and set next month's compute."""
-        reinvest = self.model.config.market.reinvest
+    def book(self, revenue: float, api_spend: float) -> None:
+        """Book this month's revenue and the API fees it paid."""
         self.revenue = revenue
-        self.revenue_since_revision += revenue
-        self.compute = self.base_compute + reinvest * revenue
-        self.cash += (1.0 - reinvest) * revenue
+        self.api_spend = api_spend
+
+    def invest(self) -> None:
+        """Set next month's compute: the base budget plus the reinvested share of revenue,
+        less the API fees paid."""
+        reinvest = self.model.config.market.reinvest
+        self.revenue_since_revision += self.revenue
+        self.compute = max(self.base_compute + reinvest * self.revenue - self.api_spend, 0.0)

@@ -125,11 +125,59 @@ def switching_rate(model: AccessModel) -> float:
 
 
 def lab_revenue(model: AccessModel) -> dict[str, float]:
+    """Each lab's revenue: developer spend and the client fees its API earned."""
     return {lab.name: lab.revenue for lab in model.labs}
 
 
 def provider_revenue(model: AccessModel) -> dict[str, float]:
+    """Each provider's revenue: developer spend and client fees."""
     return {p.name: p.revenue for p in model.providers}
+
+
+def developer_revenue(model: AccessModel) -> dict[str, float]:
+    """Developer spend earned this month, per lab and per provider."""
+    out = {lab.name: lab.developer_revenue for lab in model.labs}
+    out.update((p.name, p.developer_revenue) for p in model.providers)
+    return out
+
+
+def client_fees(model: AccessModel) -> dict[str, float]:
+    """API fees other labs paid this month, per lab (through its first-party API) and per
+    provider."""
+    out = {lab.name: lab.client_fees for lab in model.labs}
+    out.update((p.name, p.client_fees) for p in model.providers)
+    return out
+
+
+def payoff(model: AccessModel) -> dict[str, float]:
+    """What each lab and provider keeps this month: a lab's revenue less the API fees it
+    paid; a provider's revenue if a lab owns it, a marketplace's fee and client fees."""
+    out = {lab.name: lab.payoff for lab in model.labs}
+    out.update((p.name, p.payoff) for p in model.providers)
+    return out
+
+
+def lead(model: AccessModel) -> dict[str, float]:
+    """Lead in log quality: a lab's need-weighted capability over the best other lab's; a
+    provider's customers' option over the best alternative each could switch to (mean)."""
+    needs = model.population.mean_needs
+    quality = np.log(np.maximum(_caps(model) @ needs, 1e-12))
+    out = {}
+    for i, lab in enumerate(model.labs):
+        others = np.delete(quality, i)
+        out[lab.name] = float(quality[i] - others.max()) if others.size else 0.0
+    out.update((p.name, p.lead) for p in model.providers)
+    return out
+
+
+def monitoring(model: AccessModel) -> dict[str, float]:
+    """Each provider's monitoring (detection hazard per unit volume) this month."""
+    return {p.name: p.monitoring for p in model.providers}
+
+
+def eval_capacity(model: AccessModel) -> dict[str, float]:
+    """Each lab's in-house evaluation capacity."""
+    return {lab.name: lab.eval_capacity for lab in model.labs}
 
 
 def compute(model: AccessModel) -> dict[str, float]:
@@ -171,6 +219,16 @@ def revocations_active(model: AccessModel) -> float:
     )
 
 
+def carve_outs(model: AccessModel) -> float:
+    """New evaluation-only carve-outs this month."""
+    return float(model.tally["carve_out"])
+
+
+def false_positives(model: AccessModel) -> float:
+    """Ordinary developers wrongly flagged by monitoring this month."""
+    return float(model.population.flagged)
+
+
 def revocations_total(model: AccessModel) -> float:
     return float(model.totals["revocation"])
 
@@ -184,8 +242,8 @@ def reinstatements(model: AccessModel) -> float:
 
 
 def news_reach(model: AccessModel) -> float:
-    """Developers who learned of a revocation this month, as a share of all developers."""
-    return model.population.newly_aware / model.population.n
+    """Share of developers who heard some news this month (each counted once)."""
+    return float(np.count_nonzero(model.population.heard) / model.population.n)
 
 
 # --- welfare --------------------------------------------------------------------------------
@@ -216,6 +274,8 @@ REPORTERS: dict[str, Callable[[AccessModel], float]] = {
         revocations_new,
         revocations_active,
         revocations_total,
+        carve_outs,
+        false_positives,
         retaliations,
         reinstatements,
         news_reach,
@@ -231,6 +291,12 @@ ENTITY_REPORTERS: dict[str, Callable[[AccessModel], dict[str, float]]] = {
     "share": share,
     "lab_revenue": lab_revenue,
     "provider_revenue": provider_revenue,
+    "developer_revenue": developer_revenue,
+    "client_fees": client_fees,
+    "payoff": payoff,
+    "lead": lead,
+    "monitoring": monitoring,
+    "eval_capacity": eval_capacity,
     "compute": compute,
     "strategy_share": strategy_share,
 }

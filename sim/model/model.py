@@ -11,24 +11,32 @@ import mesa
 import networkx as nx
 import numpy as np
 
-from sim.config import Config, Openness
+from sim.config import Benchmarking, Config, Openness
 from sim.model.developer import Developer
 from sim.model.events import schedule
-from sim.model.lab import Lab
+from sim.model.lab import Lab, Route
+from sim.model.market import best_alternative_lead, settle
 from sim.model.metrics import collector
-from sim.model.policies import RETALIATION
-from sim.model.population import Population, check_memory, row_pick
-from sim.model.provider import AccessState, APIProvider
+from sim.model.population import NewsItem, Population, check_memory, row_pick
+from sim.model.provider import AccessState, APIProvider, Usage
 from sim.model.strategies import adapt
 
-STREAMS = ("init", "research", "monitoring", "service", "news", "choice", "strategy")
+STREAMS = ("init", "research", "monitoring", "service", "news", "choice", "strategy", "appeals")
 """Independent random streams, one per phase, all spawned from the model's rng: a change
 in one phase's draws (say, news of a revocation) leaves the others' draws unchanged, so a
-run with and without an intervention share common random numbers."""
+run with and without an intervention share common random numbers. New streams are added
+at the end, which leaves the earlier ones unchanged."""
+
+REPUTATION_LAG = 3
+"""Months after a revocation at which providers read how trust in the revoker reacted
+(a quarter: news has spread by then; ODD §7.2)."""
 
 
 class AccessModel(mesa.Model):  # type: ignore[misc]
-    """Frontier labs competing through API access; one step is one month."""
+    """Frontier labs competing through API access; one step is one month.
+
+    Agents act on the world through the public operations of :class:`sim.model.world.World`
+    (the section "the world, as agents see it" below)."""
 
     def __init__(self, config: Config) -> None:
         check_memory(config.population.n_developers)
@@ -39,7 +47,12 @@ class AccessModel(mesa.Model):  # type: ignore[misc]
         self.tally: Counter[str] = Counter()
         """Events of the current month by kind (detection, revocation, ...)."""
         self.totals: Counter[str] = Counter()
-        self.safe_harbor = False
+        self.evaluation_protected = False
+        self.legal_risk = config.legal.revocation_risk
+        self._pending_reactions: list[tuple[int, int, float]] = []
+        """Revocations whose effect on trust is not yet read: (provider, month, trust before)."""
+        self.reputation_reactions: list[float] = []
+        """Mean trust each revoking provider lost in the REPUTATION_LAG months after."""
 
         lab_cfgs = config.labs
         Lab.create_agents(self, len(lab_cfgs), list(lab_cfgs), list(lab_cfgs.values()))
@@ -69,7 +82,8 @@ class AccessModel(mesa.Model):  # type: ignore[misc]
                     self.access_graph.add_edge(lab.name, p.name, state=AccessState.ALLOWED)
         rel = config.relations
         self.lab_trust = nx.complete_graph([lab.name for lab in self.labs], nx.DiGraph)
-        """How much each lab trusts each other lab (directed, weights in [0, 1])."""
+        """How much each lab trusts each other lab (directed, weights in [0, 1]): drives
+        retaliation (tit_for_tat) and a strategic provider's retaliation risk."""
         nx.set_edge_attributes(self.lab_trust, rel.initial_lab_trust, "weight")
 
         self.population = Population(
@@ -82,7 +96,9 @@ class AccessModel(mesa.Model):  # type: ignore[misc]
         Developer.create_agents(self, self.population.n, np.arange(self.population.n))
 
         self._event_callbacks: list[partial[None]] = schedule(self, config.scenario.events)
+        self.open_access()
         self.choose_providers(initial=True)
+        settle(self, invest=False)
         self.datacollector = collector()
         self.record()
 
@@ -94,7 +110,7 @@ class AccessModel(mesa.Model):  # type: ignore[misc]
     @property
     def month(self) -> int:
         """The current month: during step t it is t; an event due in month t fires at time
-        t - 1/2 (see sim.events) and belongs to month t too."""
+        t - 1/2 (see sim.model.events) and belongs to month t too."""
         month: int = math.floor(float(self.time) + 0.5)
         return month
 
@@ -102,7 +118,8 @@ class AccessModel(mesa.Model):  # type: ignore[misc]
         """Phase 8: collect the month's metrics, then start the next month's tallies."""
         self.datacollector.collect(self)
         self.tally.clear()
-        self.population.newly_aware = 0
+        self.population.heard[:] = False
+        self.population.flagged = 0
 
     # --- lookups -------------------------------------------------------------------------
 
@@ -111,6 +128,14 @@ class AccessModel(mesa.Model):  # type: ignore[misc]
 
     def provider(self, name: str) -> APIProvider:
         return self.providers[self._provider_index[name]]
+
+    def lab_index(self, name: str) -> int:
+        return self._lab_index[name]
+
+    def provider_index(self, name: str) -> int:
+        return self._provider_index[name]
+
+    # --- the world, as agents see it (sim.model.world.World) -------------------------------
 
     def log(
         self,
@@ -134,11 +159,112 @@ class AccessModel(mesa.Model):  # type: ignore[misc]
         self.tally[kind] += 1
         self.totals[kind] += 1
 
+    def access_state(self, lab: str, provider: str) -> AccessState:
+        state: AccessState = self.access_graph.edges[lab, provider]["state"]
+        return state
+
+    def access_attr(self, lab: str, provider: str, name: str, default: Any) -> Any:
+        return self.access_graph.edges[lab, provider].get(name, default)
+
+    def set_access(self, lab: str, provider: str, state: AccessState, **attrs: Any) -> None:
+        self.access_graph.add_edge(lab, provider, state=state, **attrs)
+
+    def provoked(self, provider: APIProvider, client: Lab) -> bool:
+        """Does an API owned by `client` revoke `provider`'s own lab as a first strike, while
+        that lab distrusts the client? Retaliations do not count, so two tit-for-tat
+        providers do not lock each other out in an endless echo once the first strike is
+        lifted."""
+        owner = provider.owner
+        if owner is None:
+            return False
+        threshold = self.config.relations.retaliation_threshold
+        if self.lab_trust_of(owner, client.name) >= threshold:
+            return False
+        for q in self.providers:
+            if q.owner == client.name:
+                edge = self.access_graph.edges[owner, q.name]
+                if edge["state"] is AccessState.REVOKED and not edge.get("retaliation", False):
+                    return True
+        return False
+
+    def lab_trust_of(self, truster: str, trusted: str | None) -> float:
+        """How much lab `truster` trusts lab `trusted` (a marketplace, None, is trusted)."""
+        if trusted is None or truster == trusted:
+            return 1.0
+        weight: float = self.lab_trust.edges[truster, trusted]["weight"]
+        return weight
+
+    def owner_access_gain(self, provider: APIProvider) -> dict[str, float]:
+        """Relative capability `provider`'s owner gained last month through each other
+        lab's own API: what it would lose if that lab retaliated."""
+        if provider.owner is None:
+            return {}
+        owner = self.lab(provider.owner)
+        scale = max(float(owner.capability.sum()), 1e-12)
+        return {
+            q.owner: q.usage[owner.name].leak / scale
+            for q in self.providers
+            if q.owner is not None and owner.name in q.usage
+        }
+
+    def expected_reputation_loss(self) -> float:
+        """Mean trust a revoker loses in the months after a revocation, as observed so far,
+        shrunk toward the strategic providers' prior."""
+        cfg = self.config.strategic
+        seen = self.reputation_reactions
+        return (cfg.reputation_prior * cfg.prior_weight + sum(seen)) / (
+            cfg.prior_weight + len(seen)
+        )
+
+    def publish_restriction(self, provider: APIProvider, lab: Lab, *, carve_out: bool) -> None:
+        """A revocation or carve-out is public: lab trust falls and the news starts to
+        spread. A restriction in force from the first month is known, not news."""
+        if self.month == 0:
+            return
+        rel, strategic = self.config.relations, self.config.strategic
+        weight = strategic.carveout_provocation if carve_out else 1.0
+        if provider.owner is not None:
+            for other in self.labs:
+                if other.name == provider.owner:
+                    continue
+                hit = (rel.revocation_hit if other is lab else rel.witness_hit) * weight
+                self.lab_trust.edges[other.name, provider.owner]["weight"] *= 1.0 - hit
+        pi = self._provider_index[provider.name]
+        before = float(self.population.mean_trust()[pi])
+        self._pending_reactions.append((pi, self.month, before))
+        severity = self.config.population.carveout_severity if carve_out else 1.0
+        self._announce(provider, self._lab_index[lab.name], severity=severity)
+
+    def publish_reinstatement(self, provider: APIProvider) -> None:
+        if self.month > 0:
+            self._announce(provider, None, relief=True)
+
+    def publish_ruling(self, provider: APIProvider) -> None:
+        """A court struck down a restriction of `provider`'s: news against it."""
+        self._announce(provider, None)
+
+    def _announce(
+        self, provider: APIProvider, lab: int | None, *, severity: float = 1.0, relief: bool = False
+    ) -> None:
+        pop = self.population
+        owner = None if provider.owner is None else self._lab_index[provider.owner]
+        aware = np.zeros(pop.n, dtype=bool)
+        item = NewsItem(
+            self._provider_index[provider.name], lab, owner, self.month, aware, severity, relief
+        )
+        pop.announce(item, self.streams["news"])
+        pop.combine_trust()
+
+    def open_access(self) -> None:
+        """Before the first month, policies set their standing terms (preemptive denial)."""
+        for p in self.providers:
+            p.monitor_clients(dict.fromkeys(self._lab_index, 1.0))
+
     # --- the month, in the order of docs/ODD.md §3 -------------------------------------------
 
     def step(self) -> None:
         """One month. Scheduled events (phase 1) have fired just before, on Mesa's event list."""
-        self.expire_revocations()
+        self.expire_restrictions()
         self.research()
         self.release()
         self.monitor_clients()
@@ -148,46 +274,90 @@ class AccessModel(mesa.Model):  # type: ignore[misc]
         self.adapt_strategies()
         self.record()
 
-    def expire_revocations(self) -> None:
+    def expire_restrictions(self) -> None:
         for p in self.providers:
-            p.expire_revocations()
+            p.expire_restrictions()
 
     def research(self) -> None:
-        """Phase 2: every lab researches against the same snapshot of capabilities."""
+        """Phase 2: labs invest in evaluation, then research against the same snapshot of
+        capabilities; each provider books the API volume and leakage of its clients."""
         caps = np.array([lab.capability for lab in self.labs])
         frontier = caps.max(axis=0)
         best_open = self.best_open_model()
         shocks = self.streams["research"].standard_normal(caps.shape)
         for p in self.providers:
-            p.volume = {}
+            p.usage = {}
         new = []
         for lab, shock in zip(self.labs, shocks, strict=True):
             reachable = self.routes(lab)
+            lab.invest_in_evaluation(self.restricted_share(lab))
+            routes = [
+                Route(r.served_or_zero, share, eval_only) for r, share, eval_only, _ in reachable
+            ]
+            capability, leaks = lab.research(shock, frontier, best_open, routes)
+            new.append(capability)
             if lab.uses_rival_apis:
-                for _, _, provider in reachable:
-                    provider.volume[lab.name] = provider.volume.get(lab.name, 0.0) + lab.intensity
-            new.append(lab.research(shock, frontier, best_open, [(r, f) for r, f, _ in reachable]))
+                for (_, share, eval_only, provider), leak in zip(reachable, leaks, strict=True):
+                    use = provider.usage.setdefault(lab.name, Usage())
+                    use.volume += share * lab.intensity
+                    use.leak += float(leak)
+                    use.mode = Benchmarking.rival_api if eval_only else lab.benchmarking
         for lab, cap in zip(self.labs, new, strict=True):
             lab.capability = cap
 
-    def routes(self, lab: Lab) -> list[tuple[Lab, float, APIProvider]]:
-        """Each rival model `lab` can call now, with the spillover share it keeps and the
-        provider it goes through (the first in config order with the least restriction)."""
+    def routes(self, lab: Lab) -> list[tuple[Lab, float, bool, APIProvider]]:
+        """Each rival model `lab` can call now: the share of its use that gets through,
+        whether only evaluation is allowed, and the provider it goes through (the one
+        that lets the most through, first in config order on ties)."""
+        research = self.config.research
+        distils = lab.benchmarking is Benchmarking.distill
         throttle = self.config.policy.throttle_factor
-        keep = {AccessState.ALLOWED: 1.0, AccessState.THROTTLED: throttle}
+        access = {
+            AccessState.ALLOWED: (1.0, False),
+            AccessState.THROTTLED: (throttle, False),
+            AccessState.EVALUATION_ONLY: (1.0, True),
+        }
         out = []
         for rival in self.labs:
             if rival is lab or rival.served is None:
                 continue
-            best: tuple[float, APIProvider] | None = None
+            best: tuple[float, float, bool, APIProvider] | None = None
             for p in self.providers:
-                if rival.name in p.hosts and p.owner != lab.name:
-                    share = keep.get(p.state_of(lab.name), 0.0)
-                    if share > 0 and (best is None or share > best[0]):
-                        best = (share, p)
+                if rival.name not in p.hosts or p.owner == lab.name:
+                    continue
+                got = access.get(p.state_of(lab.name))
+                if got is None:
+                    continue
+                share, eval_only = got
+                spill = (
+                    research.spill_distill
+                    if distils and not eval_only
+                    else research.spill_rival_api
+                )
+                if best is None or share * spill > best[0]:
+                    best = (share * spill, share, eval_only, p)
             if best is not None:
-                out.append((rival, best[0], best[1]))
+                out.append((rival, best[1], best[2], best[3]))
         return out
+
+    def restricted_share(self, lab: Lab) -> float:
+        """Share of `lab`'s rival-API access that is lost or restricted now (0-1): what
+        drives its extra investment in in-house evaluation."""
+        if not lab.uses_rival_apis:
+            return 0.0
+        throttle = self.config.policy.throttle_factor
+        lost = {
+            AccessState.ALLOWED: 0.0,
+            AccessState.THROTTLED: 1.0 - throttle,
+            AccessState.EVALUATION_ONLY: 0.5 if lab.benchmarking is Benchmarking.distill else 0.0,
+            AccessState.REVOKED: 1.0,
+        }
+        edges = [
+            lost[self.access_state(lab.name, p.name)]
+            for p in self.providers
+            if p.owner != lab.name and any(h != lab.name for h in p.hosts)
+        ]
+        return float(np.mean(edges)) if edges else 0.0
 
     def best_open_model(self) -> np.ndarray:
         """Capability per domain of the best open-weights model anyone may run."""
@@ -195,58 +365,59 @@ class AccessModel(mesa.Model):  # type: ignore[misc]
         open_caps = [lab.capability for lab in self.labs if lab.openness is Openness.open_weights]
         return np.max([legacy, *open_caps], axis=0)
 
+    def best_open_lab(self) -> Lab | None:
+        """The open-weights lab whose model self-hosters run (None: the legacy model)."""
+        needs = self.population.mean_needs
+        best, quality = None, self.config.market.legacy_open_quality * float(needs.sum())
+        for lab in self.labs:
+            if lab.openness is Openness.open_weights and float(needs @ lab.capability) > quality:
+                best, quality = lab, float(needs @ lab.capability)
+        return best
+
     def release(self) -> None:
         """Phase 3: providers now serve their hosted labs' current models."""
         for lab in self.labs:
             lab.release()
 
     def monitor_clients(self) -> None:
-        """Phase 4: detection, then each provider's policy decides."""
+        """Phase 4: detection, then each provider's policy decides; monitoring also flags
+        some ordinary developers wrongly (false positives), some of whom win an appeal."""
         draws = self.streams["monitoring"].random((len(self.providers), len(self.labs)))
         for p, row in zip(self.providers, draws, strict=True):
             p.monitor_clients({lab.name: u for lab, u in zip(self.labs, row, strict=True)})
-
-    def is_provoked(self, provider: APIProvider, client: Lab) -> bool:
-        """Does an API owned by `client` currently revoke `provider`'s own lab as a first
-        strike? Retaliations do not count, so two tit-for-tat providers do not lock each
-        other out in an endless echo once the first strike is lifted."""
-        owner = provider.owner
-        if owner is None:
-            return False
-        for q in self.providers:
-            if q.owner == client.name:
-                edge = self.access_graph.edges[owner, q.name]
-                if edge["state"] is AccessState.REVOKED and edge.get("reason") != RETALIATION:
-                    return True
-        return False
-
-    def on_revocation(self, provider: APIProvider, lab: Lab, reason: str) -> None:
-        """A revocation is public: lab trust falls and the news starts to spread."""
-        if reason == RETALIATION:
-            self.log("retaliation", provider.name, lab.name, reason)
-        rel = self.config.relations
-        if provider.owner is not None:
-            for other in self.labs:
-                if other.name == provider.owner:
-                    continue
-                hit = rel.revocation_hit if other is lab else rel.witness_hit
-                self.lab_trust.edges[other.name, provider.owner]["weight"] *= 1.0 - hit
-        pop = self.population
-        pi = self._provider_index[provider.name]
-        owner = None if provider.owner is None else self._lab_index[provider.owner]
-        pop.announce(
-            pi, self._lab_index[lab.name], owner, self.month, pop.choice == pi, self.streams["news"]
-        )
+        rate = self.config.population.false_positive_rate
+        for i, p in enumerate(self.providers):
+            flagged, upheld = self.population.flag_wrongly(
+                i, rate * p.monitoring, self.streams["appeals"]
+            )
+            if flagged:
+                self.log("false_positive", p.name, None, "ordinary developers flagged", flagged)
+            if upheld:
+                self.log("appeal_upheld", p.name, None, "flag overturned", upheld)
 
     def inform_developers(self) -> None:
-        """Phase 5: news spreads; trust learns from service and recovers; labs' trust too."""
+        """Phase 5: news spreads; satisfaction learns from service; trust and lab trust
+        recover; providers read how trust reacted to revocations a quarter ago."""
         self.population.spread_news(self.month, self.streams["news"])
         reliability = np.array([p.reliability for p in self.providers])
         outage = self.streams["service"].random(len(self.providers)) >= reliability
+        for p, down in zip(self.providers, outage, strict=True):
+            if down:
+                self.log("outage", p.name, None, "service failed this month")
         self.population.learn_reliability(outage)
         rel = self.config.relations
         for _, _, data in self.lab_trust.edges(data=True):
             data["weight"] += rel.recovery * (rel.initial_lab_trust - data["weight"])
+        self.read_reputation_reactions()
+
+    def read_reputation_reactions(self) -> None:
+        due = [r for r in self._pending_reactions if self.month - r[1] >= REPUTATION_LAG]
+        if not due:
+            return
+        now = self.population.mean_trust()
+        for provider, _, before in due:
+            self.reputation_reactions.append(max(before - float(now[provider]), 0.0))
+        self._pending_reactions = [r for r in self._pending_reactions if r not in due]
 
     def option_quality(self) -> tuple[np.ndarray, dict[int, np.ndarray]]:
         """Need-weighted quality of every option per developer, and who serves it.
@@ -284,35 +455,23 @@ class AccessModel(mesa.Model):  # type: ignore[misc]
         utility = pop.utilities(quality, self.option_prices())
         rng = self.streams["choice"]
         revise = rng.random(pop.n) < self.config.population.revision_rate
-        revising = np.arange(pop.n) if initial else np.flatnonzero(revise)
+        revising = np.arange(pop.n) if initial else np.flatnonzero(revise | pop.must_revise)
+        pop.must_revise[:] = False
         gumbel = rng.gumbel(size=(revising.size, utility.shape[1]))
         pop.choose(utility, gumbel, revising, initial=initial)
         pop.quality = row_pick(quality, pop.choice)
+        pop.lead = best_alternative_lead(quality, pop.choice, pop.quality)
         pop.model_lab = self._option_lab[pop.choice]
         for p, which in picks.items():
             on_p = pop.choice == p
             pop.model_lab[on_p] = which[on_p]
+
+    def settle_accounts(self) -> None:
+        """Phase 7: developers' spend and labs' API fees -> revenue -> next month's compute."""
+        settle(self)
 
     def adapt_strategies(self) -> None:
         """Phase 7 (end): every `strategy.adapt_every` months labs revise their strategies."""
         every = self.config.strategy.adapt_every
         if every and self.steps % every == 0:
             adapt(self, self.streams["strategy"])
-
-    def settle_accounts(self) -> None:
-        """Phase 7: developers' spend -> provider revenue -> lab revenue -> next compute."""
-        pop, market = self.population, self.config.market
-        counts = np.bincount(pop.choice, minlength=len(self.providers) + 1)
-        spend = counts * self.option_prices()
-        total = spend.sum()
-        lab_revenue = np.zeros(len(self.labs))
-        for i, p in enumerate(self.providers):
-            p.revenue = market.market_value * spend[i] / total if total > 0 else 0.0
-            if p.owner is not None:
-                lab_revenue[self._lab_index[p.owner]] += p.revenue
-            elif counts[i] > 0:
-                users = pop.model_lab[pop.choice == i]
-                split = np.bincount(users, minlength=len(self.labs)) / counts[i]
-                lab_revenue += (1.0 - market.marketplace_fee) * p.revenue * split
-        for lab, revenue in zip(self.labs, lab_revenue, strict=True):
-            lab.invest(float(revenue))

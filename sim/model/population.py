@@ -57,14 +57,19 @@ def check_memory(n_developers: int) -> None:
 
 @dataclass
 class NewsItem:
-    """A public revocation spreading over the social graph."""
+    """Public news about a provider spreading over the social graph: a revocation or
+    carve-out (a shock to its reputation, scaled by `severity`), a court ruling against it
+    (likewise), or a reinstatement (relief)."""
 
     provider: int
-    revoked_lab: int
+    revoked_lab: int | None
+    """The lab cut off (None for a reinstatement or a ruling)."""
     owner: int | None
-    """Lab owning the revoking provider (None for a marketplace)."""
+    """Lab owning the provider (None for a marketplace)."""
     started: int
     aware: np.ndarray
+    severity: float = 1.0
+    relief: bool = False
 
 
 def row_pick(table: np.ndarray, column: np.ndarray) -> np.ndarray:
@@ -103,22 +108,40 @@ class Population:
         )
         a = cfg.initial_trust * cfg.trust_concentration
         b = (1.0 - cfg.initial_trust) * cfg.trust_concentration
-        self.trust = rng.beta(a, b, size=(n, n_providers))
+        self.satisfaction = rng.beta(a, b, size=(n, n_providers))
+        """Trust from one's own use of each provider (outages, wrongful flags)."""
+        self.reputation = self.satisfaction.copy()
+        """Trust from news about each provider (revocations, reinstatements, rulings)."""
+        self.trust = self.satisfaction.copy()
+        """What developers weigh when choosing: satisfaction and reputation combined."""
         competes = rng.random(n) < cfg.competes_share
         self.competes_with = np.where(competes, rng.integers(0, n_labs, size=n), -1)
         self.choice = np.zeros(n, dtype=np.int64)
         """Chosen option: a provider index, or n_providers for self-hosting."""
         self.switched = np.zeros(n, dtype=bool)
+        self.lead = np.zeros(n)
+        """Log quality of each developer's option over its best alternative."""
         self.utility = np.zeros(n)
         self.option_shares = np.zeros(n_providers + 1)
         self.quality = np.zeros(n)
         self.model_lab = np.full(n, -1, dtype=np.int64)
         """Lab whose model each developer currently uses (-1: none); kept by the model."""
         self.news: list[NewsItem] = []
-        self.newly_aware = 0
+        self.heard = np.zeros(n, dtype=bool)
+        """Developers who heard some news this month."""
+        self.flagged = 0
+        """Developers wrongly flagged this month."""
+        self.must_revise = np.zeros(n, dtype=bool)
+        """Developers wrongly flagged this month, who reconsider their provider."""
         self.edges = watts_strogatz_edges(n, cfg.social_degree, cfg.social_rewiring, rng)
         """The social graph's edges (developer index pairs)."""
         self.adjacency = adjacency(self.edges, n)
+
+    @cached_property
+    def mean_needs(self) -> np.ndarray:
+        """Developers' mean need weights per domain: how the market weighs capability."""
+        means: np.ndarray = self.needs.mean(axis=0)
+        return means
 
     @cached_property
     def graph(self) -> nx.Graph:
@@ -131,13 +154,7 @@ class Population:
 
     # --- choice ------------------------------------------------------------------------------
 
-    @property
-    def self_host(self) -> int:
-        return self.n_providers
-
-    def utilities(
-        self, quality: np.ndarray, prices: np.ndarray, trust_selfhost: float = 1.0
-    ) -> np.ndarray:
+    def utilities(self, quality: np.ndarray, prices: np.ndarray) -> np.ndarray:
         """Deterministic utility of every option (providers, then self-hosting), no switching.
 
         `quality` is (n, options) need-weighted capability, valued in logs so that a model
@@ -147,7 +164,7 @@ class Population:
         c = self.cfg
         trust = np.empty_like(quality)
         trust[:, : self.n_providers] = self.trust
-        trust[:, self.n_providers] = trust_selfhost
+        trust[:, self.n_providers] = 1.0
         utility: np.ndarray = (
             c.quality_weight * np.log(np.maximum(quality, QUALITY_FLOOR))
             - self.price_sensitivity[:, None] * prices[None, :]
@@ -181,25 +198,16 @@ class Population:
         )
         new_choice = self.choice.copy()
         new_choice[revising] = noisy.argmax(axis=1)
-        self.switched = new_choice != self.choice
+        self.switched = (new_choice != self.choice) & (not initial)
         self.choice = new_choice
         self.utility = row_pick(utility, self.choice)
         self.option_shares = np.bincount(self.choice, minlength=self.n_providers + 1) / self.n
 
     # --- news and trust ----------------------------------------------------------------------
 
-    def announce(
-        self,
-        provider: int,
-        revoked_lab: int,
-        owner: int | None,
-        step: int,
-        clients_of: np.ndarray,
-        rng: np.random.Generator,
-    ) -> None:
-        """A revocation becomes news: the provider's clients and a random few hear directly."""
-        seed = (rng.random(self.n) < self.cfg.news_seed) | clients_of
-        item = NewsItem(provider, revoked_lab, owner, step, np.zeros(self.n, dtype=bool))
+    def announce(self, item: NewsItem, rng: np.random.Generator) -> None:
+        """News breaks: the provider's own clients and a random few hear it directly."""
+        seed = (rng.random(self.n) < self.cfg.news_seed) | (self.choice == item.provider)
         self.news.append(item)
         self._hear(item, seed)
 
@@ -213,38 +221,70 @@ class Population:
             self._hear(item, rng.random(self.n) < p_hear)
 
     def _hear(self, item: NewsItem, hears: np.ndarray) -> None:
-        """Trust shock for developers who learn of `item` now (once per item)."""
+        """Reputation changes for developers who learn of `item` now (once per item): a
+        shock for a restriction or a ruling, relief for a reinstatement."""
         c = self.cfg
         new = hears & ~item.aware
         item.aware |= new
-        self.newly_aware += int(new.sum())
+        self.heard |= new
         if not new.any():
             return
-        exposure = (
-            1.0
-            + c.exposure_multiplier
-            * ((item.owner is not None) * (self.competes_with == item.owner))
-            + c.exposure_multiplier * self.built_on(item.revoked_lab)
+        rep = self.reputation
+        if item.relief:
+            rep[new, item.provider] += c.reinstatement_relief * (
+                c.initial_trust - rep[new, item.provider]
+            )
+            return
+        exposure = 1.0 + c.exposure_multiplier * (
+            (item.owner is not None) * (self.competes_with == item.owner)
         )
-        shock = np.minimum(c.revocation_shock * exposure, 1.0)
-        self.trust[new, item.provider] *= 1.0 - shock[new]
+        if item.revoked_lab is not None:
+            exposure += c.exposure_multiplier * self.built_on(item.revoked_lab)
+        shock = np.minimum(c.revocation_shock * item.severity * exposure, 1.0)
+        rep[new, item.provider] *= 1.0 - shock[new]
         others = np.arange(self.n_providers) != item.provider
-        self.trust[np.ix_(new, others)] *= 1.0 - c.bystander_shock
+        rep[np.ix_(new, others)] *= 1.0 - c.bystander_shock * item.severity
 
     def built_on(self, lab: int) -> np.ndarray:
         """Developers whose current option serves them `lab`'s model."""
         return np.asarray(self.model_lab == lab)
 
     def learn_reliability(self, outage: np.ndarray) -> None:
-        """Trust in the provider used moves toward this month's observed service; trust in
-        the others recovers slowly toward its starting mean."""
+        """Satisfaction with the provider used moves toward this month's observed service;
+        satisfaction with the others, and every reputation, recover slowly toward the
+        starting mean. Then trust is recombined from its two parts."""
         c = self.cfg
         rows = np.flatnonzero(self.choice < self.n_providers)
         used = self.choice[rows]
-        before = self.trust[rows, used]
-        self.trust += c.trust_recovery * (c.initial_trust - self.trust)
+        sat, rep = self.satisfaction, self.reputation
+        before = sat[rows, used]
+        sat += c.trust_recovery * (c.initial_trust - sat)
+        rep += c.trust_recovery * (c.initial_trust - rep)
         observed = 1.0 - outage[used].astype(float)
-        self.trust[rows, used] = before + c.trust_learning * (observed - before)
+        sat[rows, used] = before + c.trust_learning * (observed - before)
+        self.combine_trust()
+
+    def combine_trust(self) -> None:
+        w = self.cfg.satisfaction_weight
+        np.multiply(self.satisfaction, w, out=self.trust)
+        self.trust += (1.0 - w) * self.reputation
+
+    def flag_wrongly(self, provider: int, rate: float, rng: np.random.Generator) -> tuple[int, int]:
+        """Monitoring's false positives: each customer of `provider` is wrongly flagged with
+        probability `rate` and loses satisfaction; an upheld appeal restores it. Returns
+        (flagged, upheld). The flagged reconsider their provider this month."""
+        c = self.cfg
+        customers = np.flatnonzero(self.choice == provider)
+        k = int(rng.binomial(customers.size, min(rate, 1.0))) if customers.size else 0
+        if k == 0:
+            return 0, 0
+        flagged = rng.choice(customers, size=k, replace=False)
+        self.flagged += k
+        upheld = rng.random(k) < c.appeal_success
+        hit = flagged[~upheld]
+        self.satisfaction[hit, provider] *= 1.0 - c.false_positive_shock
+        self.must_revise[flagged] = True
+        return k, int(upheld.sum())
 
     # --- summaries ---------------------------------------------------------------------------
 

@@ -1,20 +1,34 @@
-"""API providers: serve hosted labs' models, monitor client labs and enforce an access policy."""
+"""API providers: serve hosted labs' models, monitor client labs and enforce an access policy.
+
+A provider talks to the world only through :class:`sim.model.world.World`, the narrow set
+of public operations the model offers its agents (the access graph, news, the log, the
+legal and regulatory environment), never through the model's private state.
+"""
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING
 
 import mesa
+import numpy as np
 
 from sim.config import Benchmarking, ProviderConfig
-from sim.model.policies import AccessPolicy, Action, ClientView, Decision, make_policy
+from sim.model.policies import (
+    RESTRICTIONS,
+    AccessPolicy,
+    Action,
+    ClientView,
+    Decision,
+    Stakes,
+    make_policy,
+)
 
 if TYPE_CHECKING:
     from sim.model.lab import Lab
-    from sim.model.model import AccessModel
+    from sim.model.world import World
 
 
 class AccessState(Enum):
@@ -22,6 +36,8 @@ class AccessState(Enum):
 
     ALLOWED = "allowed"
     THROTTLED = "throttled"
+    EVALUATION_ONLY = "evaluation_only"
+    """Benchmarking and safety evaluation only; building and training use cut."""
     REVOKED = "revoked"
 
 
@@ -33,12 +49,24 @@ class ClientRecord:
     last_detection: int | None = None
 
 
+@dataclass
+class Usage:
+    """A client lab's use of the provider's API this month."""
+
+    volume: float = 0.0
+    mode: Benchmarking = Benchmarking.none
+    leak: float = 0.0
+    """Capability the client gained from the provider's models this month (summed over
+    domains): the provider's leakage."""
+    routes: list[int] = field(default_factory=list)
+
+
 class APIProvider(mesa.Agent):  # type: ignore[misc]
     """Sells access to the models of the labs it hosts, under an :class:`AccessPolicy`."""
 
-    model: AccessModel
+    model: World
 
-    def __init__(self, model: AccessModel, name: str, cfg: ProviderConfig) -> None:
+    def __init__(self, model: World, name: str, cfg: ProviderConfig) -> None:
         super().__init__(model)
         self.name = name
         self.label = cfg.label or name
@@ -46,26 +74,43 @@ class APIProvider(mesa.Agent):  # type: ignore[misc]
         self.owner: str | None = cfg.owner
         self.price = cfg.price
         self.reliability = cfg.reliability
+        self.base_monitoring = cfg.monitoring
         self.monitoring = cfg.monitoring
+        self.may_revoke = cfg.may_revoke
+        config = model.config
         self.policy: AccessPolicy = make_policy(
-            cfg.policy or model.config.policy.name, model.config.policy
+            cfg.policy or config.policy.name, config.policy, config.strategic
         )
         self.records: dict[str, ClientRecord] = {}
-        self.volume: dict[str, float] = {}
-        """API volume each client lab sends this month to benchmark or distil."""
-        self.revenue = 0.0
+        self.usage: dict[str, Usage] = {}
+        """Each client lab's API use this month (benchmarking, evaluation, distillation)."""
+        self.developer_revenue = 0.0
+        self.client_fees = 0.0
+        self.lead = 0.0
+        """Mean quality lead (log) of its customers' option over their best alternative."""
+        self.payoff = 0.0
+        """What it keeps this month: all its revenue if a lab owns it; a marketplace keeps
+        its fee on developer spend and the client fees."""
 
-    # --- access state lives on the access graph -------------------------------------------
+    @property
+    def revenue(self) -> float:
+        return self.developer_revenue + self.client_fees
+
+    def set_policy(self, policy: AccessPolicy) -> None:
+        self.policy = policy
+
+    # --- access state lives on the world's access graph -----------------------------------
 
     def state_of(self, lab: str) -> AccessState:
-        state: AccessState = self.model.access_graph.edges[lab, self.name]["state"]
-        return state
-
-    def _set_state(self, lab: str, state: AccessState, **attrs: object) -> None:
-        self.model.access_graph.add_edge(lab, self.name, state=state, **attrs)
+        return self.model.access_state(lab, self.name)
 
     def is_rival(self, lab: str) -> bool:
         return lab not in self.hosts
+
+    def served_best(self) -> np.ndarray:
+        """Per domain, the best capability among the models it serves."""
+        served = [lab.served_or_zero for lab in self.model.labs if lab.name in self.hosts]
+        return np.max(served, axis=0)
 
     # --- monitoring and policy ---------------------------------------------------------------
 
@@ -75,80 +120,142 @@ class APIProvider(mesa.Agent):  # type: ignore[misc]
         `draws` holds one uniform number per lab, drawn whether or not it is used, so
         runs that differ only in policy keep common random numbers.
         """
-        step = self.model.month
-        for lab in self.model.labs:
+        world = self.model
+        step = world.month
+        if self.policy.tightens_monitoring:
+            relax = world.config.strategic.monitoring_relax
+            self.monitoring += relax * (self.base_monitoring - self.monitoring)
+        for lab in world.labs:
             if lab.name == self.owner:
                 continue
             record = self.records.setdefault(lab.name, ClientRecord())
-            volume = self.volume.get(lab.name, 0.0)
-            detected = volume > 0 and draws[lab.name] < 1.0 - math.exp(-self.monitoring * volume)
+            use = self.usage.get(lab.name, Usage())
+            state = self.state_of(lab.name)
+            # Under a carve-out evaluation is permitted: only building use is an offence.
+            offending = use.volume > 0 and state is not AccessState.EVALUATION_ONLY
+            hazard = 1.0 - math.exp(-self.monitoring * use.volume)
+            detected = offending and draws[lab.name] < hazard
             if detected:
                 record.offences += 1
                 record.last_detection = step
-                self.model.log("detection", self.name, lab.name, lab.benchmarking.value, volume)
-            edge = self.model.access_graph.edges[lab.name, self.name]
+                world.log("detection", self.name, lab.name, use.mode.value, use.volume)
+                if self.policy.tightens_monitoring:
+                    cap = world.config.strategic.monitoring_cap * self.base_monitoring
+                    step_up = world.config.strategic.monitoring_step * self.base_monitoring
+                    self.monitoring = min(self.monitoring + step_up, cap)
             view = ClientView(
                 step=step,
                 is_rival=self.is_rival(lab.name),
                 detected=detected,
-                mode=lab.benchmarking,
+                mode=use.mode if detected else lab.benchmarking,
                 offences=record.offences,
                 quiet_months=(
                     10**9 if record.last_detection is None else step - record.last_detection
                 ),
-                throttled=edge["state"] is AccessState.THROTTLED,
-                revoked=edge["state"] is AccessState.REVOKED,
-                revoked_by_policy=edge.get("by_policy", False),
-                provoked=self.model.is_provoked(self, lab),
+                throttled=state is AccessState.THROTTLED,
+                revoked=state is AccessState.REVOKED,
+                revoked_by_policy=world.access_attr(lab.name, self.name, "by_policy", False),
+                provoked=world.provoked(self, lab),
+                carved_out=state is AccessState.EVALUATION_ONLY,
+                may_revoke=self.may_revoke,
+                stakes=self.stakes(lab, use) if self.policy.weighs_stakes and detected else None,
             )
             self.apply(lab, self.policy.decide(view), by_policy=True)
 
+    def stakes(self, client: Lab, use: Usage) -> Stakes:
+        """What restricting `client` protects and risks, as this provider can know it: the
+        volume and use its monitoring saw, public capabilities, its own revenue, the lab
+        trust graph, observed reactions to past revocations, and the legal environment."""
+        world = self.model
+        r = world.config.research
+        served = self.served_best()
+        gap = np.maximum(served - client.capability, 0.0) / client.capability
+        eval_leak = r.spill_rival_api * use.volume * float(gap.mean())
+        spill = r.spill_distill if use.mode is Benchmarking.distill else r.spill_rival_api
+        own = world.owner_access_gain(self)
+        return Stakes(
+            revenue=self.developer_revenue,
+            leak=spill * use.volume * float(gap.mean()),
+            eval_leak=eval_leak,
+            fee=world.config.market.client_price * use.volume,
+            own_access=own.get(client.name, 0.0),
+            retaliation_risk=1.0 - world.lab_trust_of(client.name, self.owner),
+            reputation_loss=world.expected_reputation_loss(),
+            legal_risk=world.legal_risk,
+            carveout_news=world.config.population.carveout_severity,
+        )
+
     def apply(self, lab: Lab, decision: Decision, *, by_policy: bool) -> None:
         """Carry out a decision, within the regulation in force, and log it."""
+        world = self.model
         action = decision.action
         state = self.state_of(lab.name)
-        restricts = action in (Action.THROTTLE, Action.REVOKE)
-        if restricts and self.model.safe_harbor and lab.benchmarking is not Benchmarking.distill:
-            self.model.log("warning", self.name, lab.name, "safe harbour: evaluation protected")
+        if by_policy and not self.may_revoke and action in (Action.REVOKE, Action.CARVE_OUT):
+            return
+        if (
+            action in RESTRICTIONS
+            and world.evaluation_protected
+            and lab.benchmarking is not Benchmarking.distill
+        ):
+            world.log("warning", self.name, lab.name, "safe harbour: evaluation protected")
             return
         if action is Action.WARN:
-            self.model.log("warning", self.name, lab.name, decision.reason)
+            world.log("warning", self.name, lab.name, decision.reason)
         elif action is Action.THROTTLE and state is AccessState.ALLOWED:
-            self._set_state(lab.name, AccessState.THROTTLED)
-            self.model.log("throttle", self.name, lab.name, decision.reason)
-        elif action is Action.REVOKE and state is not AccessState.REVOKED:
-            self.revoke(lab, decision.reason, decision.duration, by_policy=by_policy)
+            world.set_access(lab.name, self.name, AccessState.THROTTLED)
+            world.log("throttle", self.name, lab.name, decision.reason)
+        elif action in (Action.REVOKE, Action.CARVE_OUT) and state is not AccessState.REVOKED:
+            if action is Action.CARVE_OUT and state is AccessState.EVALUATION_ONLY:
+                return
+            self.restrict(lab, decision, by_policy=by_policy)
         elif action is Action.FORGIVE:
             self.records[lab.name] = ClientRecord()
             if state is AccessState.THROTTLED:
-                self._set_state(lab.name, AccessState.ALLOWED)
-                self.model.log("reinstatement", self.name, lab.name, decision.reason)
+                world.set_access(lab.name, self.name, AccessState.ALLOWED)
+                world.log("reinstatement", self.name, lab.name, decision.reason)
         elif action is Action.REINSTATE and state is AccessState.REVOKED:
             self.reinstate(lab, decision.reason)
 
-    def revoke(self, lab: Lab, reason: str, duration: int | None, *, by_policy: bool) -> None:
-        """Cut `lab` off; a revocation is a public event."""
-        until = None if duration is None else self.model.month + duration
-        self._set_state(
-            lab.name, AccessState.REVOKED, until=until, by_policy=by_policy, reason=reason
+    def restrict(self, lab: Lab, decision: Decision, *, by_policy: bool) -> None:
+        """Revoke `lab` or cut it to evaluation only; either is public news.
+
+        A policy decides after the month's research, so its restriction first blocks next
+        month's research: it lasts `duration` research months, like a scheduled one."""
+        world = self.model
+        duration = decision.duration
+        until = None if duration is None else world.month + duration + int(by_policy)
+        carve = decision.action is Action.CARVE_OUT
+        state = AccessState.EVALUATION_ONLY if carve else AccessState.REVOKED
+        world.set_access(
+            lab.name,
+            self.name,
+            state,
+            until=until,
+            by_policy=by_policy,
+            retaliation=decision.retaliation,
         )
-        self.model.log("revocation", self.name, lab.name, reason, duration)
-        self.model.on_revocation(self, lab, reason)
+        kind = "carve_out" if carve else "revocation"
+        world.log(kind, self.name, lab.name, decision.reason, duration)
+        if decision.retaliation:
+            world.log("retaliation", self.name, lab.name, decision.reason)
+        world.publish_restriction(self, lab, carve_out=carve)
 
-    def reinstate(self, lab: Lab, reason: str) -> None:
-        self._set_state(lab.name, AccessState.ALLOWED, until=None, by_policy=False, reason=reason)
+    def reinstate(self, lab: Lab, reason: str, *, news: bool = True) -> None:
+        world = self.model
+        world.set_access(lab.name, self.name, AccessState.ALLOWED, until=None, by_policy=False)
         self.records[lab.name] = ClientRecord()
-        self.model.log("reinstatement", self.name, lab.name, reason)
+        world.log("reinstatement", self.name, lab.name, reason)
+        if news:
+            world.publish_reinstatement(self)
 
-    def expire_revocations(self) -> None:
-        """Reinstate clients whose revocation has run its course."""
-        for lab in self.model.labs:
+    def expire_restrictions(self) -> None:
+        """Reinstate clients whose revocation or carve-out has run its course."""
+        world = self.model
+        for lab in world.labs:
             if lab.name == self.owner:
                 continue
-            edge = self.model.access_graph.edges[lab.name, self.name]
-            if (
-                edge["state"] is AccessState.REVOKED
-                and edge.get("until") is not None
-                and (edge["until"] <= self.model.month)
-            ):
-                self.reinstate(lab, "revocation expired")
+            until = world.access_attr(lab.name, self.name, "until", None)
+            state = self.state_of(lab.name)
+            restricted = state in (AccessState.REVOKED, AccessState.EVALUATION_ONLY)
+            if restricted and until is not None and until <= world.month:
+                self.reinstate(lab, "restriction expired")

@@ -15,10 +15,11 @@ from matplotlib.patches import FancyArrowPatch
 
 from sim.viz.style import PALETTE, panel_grid
 
-LineStyle = Literal["-", "--", ":"]
+LineStyle = Literal["-", "--", ":", "-."]
 STATE_STYLE: dict[str, tuple[str, LineStyle]] = {
     "allowed": (PALETTE[0], "-"),
     "throttled": (PALETTE[4], ":"),
+    "evaluation_only": (PALETTE[3], "-."),
     "revoked": (PALETTE[1], "--"),
 }
 """How an access edge is drawn: revoked edges vermillion (Okabe-Ito's red) and dashed."""
@@ -127,21 +128,16 @@ def network_figure(panels: Sequence[NetworkPanel], *, title: str) -> Figure:
             linestyle=STATE_STYLE["allowed"][1],
             label="may call the owner's API",
         ),
-        Line2D(
-            [],
-            [],
-            linewidth=2,
-            color=STATE_STYLE["throttled"][0],
-            linestyle=STATE_STYLE["throttled"][1],
-            label="throttled",
-        ),
-        Line2D(
-            [],
-            [],
-            linewidth=2,
-            color=STATE_STYLE["revoked"][0],
-            linestyle=STATE_STYLE["revoked"][1],
-            label="revoked",
+        *(
+            Line2D(
+                [],
+                [],
+                linewidth=2,
+                color=STATE_STYLE[state][0],
+                linestyle=STATE_STYLE[state][1],
+                label=state.replace("_", " "),
+            )
+            for state in ("throttled", "evaluation_only", "revoked")
         ),
     ]
     note = (

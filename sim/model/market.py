@@ -1,0 +1,71 @@
+"""Money (phase 7): developers pay for quality relative to their alternatives, client labs
+pay API fees, and revenue flows to providers and their labs (docs/ODD.md §7.5)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.model.population import QUALITY_FLOOR
+
+if TYPE_CHECKING:
+    from sim.model.model import AccessModel
+
+
+def best_alternative_lead(
+    quality: np.ndarray, choice: np.ndarray, chosen: np.ndarray
+) -> np.ndarray:
+    """Per developer, log quality of the chosen option over the best other option it could
+    switch to (negative when it stays with a worse option for trust or price)."""
+    top2 = -np.partition(-quality, 1, axis=1)[:, :2]
+    best_is_chosen = chosen >= top2[:, 0]
+    alternative = np.where(best_is_chosen, top2[:, 1], top2[:, 0])
+    lead: np.ndarray = np.log(np.maximum(chosen, QUALITY_FLOOR)) - np.log(
+        np.maximum(alternative, QUALITY_FLOOR)
+    )
+    return lead
+
+
+def settle(model: AccessModel, *, invest: bool = True) -> None:
+    """Developer spend, each developer paying its option's price plus a premium for its
+    lead over its best alternative, is split into the month's market value; providers earn
+    it and labs' API fees; first-party providers pass both to their lab, a marketplace
+    keeps its fee and passes the rest to the labs it served, and a share of self-hosting
+    spend licenses the open weights self-hosters run. Then labs set next month's compute."""
+    pop, market = model.population, model.config.market
+    n_options = len(model.providers) + 1
+    prices = model.option_prices()
+    premium = 1.0 + market.lead_premium * np.maximum(pop.lead, 0.0)
+    spend = np.bincount(pop.choice, weights=prices[pop.choice] * premium, minlength=n_options)
+    total = spend.sum()
+    revenue = market.market_value * spend / total if total > 0 else np.zeros(n_options)
+    dev_revenue = np.zeros(len(model.labs))
+    fees_earned = np.zeros(len(model.labs))
+    api_spend = np.zeros(len(model.labs))
+    for i, p in enumerate(model.providers):
+        p.developer_revenue = float(revenue[i])
+        p.client_fees = market.client_price * sum(u.volume for u in p.usage.values())
+        for client, use in p.usage.items():
+            api_spend[model.lab_index(client)] += market.client_price * use.volume
+        on_p = pop.choice == i
+        p.lead = float(pop.lead[on_p].mean()) if on_p.any() else 0.0
+        if p.owner is not None:
+            owner = model.lab_index(p.owner)
+            dev_revenue[owner] += p.developer_revenue
+            fees_earned[owner] += p.client_fees
+            p.payoff = p.revenue
+        else:
+            if on_p.any():
+                split = np.bincount(pop.model_lab[on_p], minlength=len(model.labs)) / on_p.sum()
+                dev_revenue += (1.0 - market.marketplace_fee) * p.developer_revenue * split
+            p.payoff = market.marketplace_fee * p.developer_revenue + p.client_fees
+    licensor = model.best_open_lab()
+    if licensor is not None:
+        dev_revenue[model.lab_index(licensor.name)] += market.open_licence_share * revenue[-1]
+    for i, lab in enumerate(model.labs):
+        lab.developer_revenue = float(dev_revenue[i])
+        lab.client_fees = float(fees_earned[i])
+        lab.book(lab.developer_revenue + lab.client_fees, float(api_spend[i]))
+        if invest:
+            lab.invest()

@@ -1,0 +1,243 @@
+"""Stakes and access decisions (docs/ODD.md §7.2-7.5): each test sets up the smallest world
+where a mechanism decides the outcome and asserts its direction, and the defects once
+found in the model stay fixed."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+import yaml
+from helpers import REPO, cutoff, small
+
+import sim
+from sim.config import (
+    Benchmarking,
+    EventConfig,
+    EventKind,
+    LegalConfig,
+    PolicyConfig,
+    PopulationConfig,
+    ScenarioConfig,
+)
+from sim.experiment.run import without
+from sim.model import AccessState
+
+
+def distilling_rival(**changes: object) -> sim.Config:
+    labs = dict(sim.Config().labs)
+    labs["rival"] = dataclasses.replace(
+        labs["rival"], benchmarking=Benchmarking.distill, intensity=0.8
+    )
+    return small(labs=labs, **changes)
+
+
+def carve(at: int = 6, duration: int | None = None) -> ScenarioConfig:
+    ev = EventConfig(
+        kind=EventKind.revoke_access,
+        at=at,
+        provider="incumbent_api",
+        lab="rival",
+        duration=duration,
+        evaluation_only=True,
+    )
+    return ScenarioConfig(name="carve", events=(ev,))
+
+
+# --- defects ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("duration", [1, 3])
+def test_a_policy_revocation_blocks_exactly_revoke_duration_research_months(
+    duration: int,
+) -> None:
+    providers = {
+        n: dataclasses.replace(p, monitoring=50.0) for n, p in sim.Config().providers.items()
+    }
+    config = small(
+        steps=12,
+        providers=providers,
+        policy=PolicyConfig(name="revoke_on_detection", revoke_duration=duration),
+    )
+    model = sim.simulate(config)
+    first = next(
+        e
+        for e in model.event_log
+        if e["kind"] == "revocation" and (e["actor"], e["target"]) == ("incumbent_api", "rival")
+    )
+    back = next(
+        e["step"]
+        for e in model.event_log
+        if e["kind"] == "reinstatement" and (e["actor"], e["target"]) == ("incumbent_api", "rival")
+    )
+    # Revoked after month t's research, reinstated before month t + duration + 1's.
+    assert back - first["step"] - 1 == duration
+
+
+def test_news_reach_is_a_share_of_developers() -> None:
+    config = small(policy=PolicyConfig(name="revoke_on_detection", revoke_duration=1))
+    ts = sim.run(config, figures=False).timeseries
+    assert ts["news_reach"].max() <= 1.0
+    assert ts["news_reach"].max() > 0.2
+
+
+def test_nobody_switches_at_month_0_and_about_one_percent_a_month_after() -> None:
+    ts = sim.run(sim.Config(steps=36, population=PopulationConfig(n_developers=4000))).timeseries
+    assert ts["switching_rate"].iloc[0] == 0.0
+    # 11% of builders switched vendor over 12 months (target MH-1): about 1% a month.
+    assert 0.004 < ts["switching_rate"].iloc[1:].mean() < 0.02
+
+
+def test_escalation_gives_the_cloud_revocations_that_end(composer: object) -> None:
+    config = composer("scenario=escalation")  # type: ignore[operator]
+    assert config.policy.revoke_duration is not None
+    model = sim.simulate(config.replace(population=PopulationConfig(n_developers=600)))
+    for _, prov, data in model.access_graph.edges(data=True):
+        if prov == "cloud" and data["state"] is AccessState.REVOKED:
+            assert data.get("until") is not None
+
+
+@pytest.mark.parametrize(
+    "preset", sorted(p.stem for p in (REPO / "configs/scenario").glob("*.yaml"))
+)
+def test_every_scripted_event_of_every_preset_changes_the_run(
+    preset: str, composer: object
+) -> None:
+    config = composer(f"scenario={preset}", "population=small")  # type: ignore[operator]
+    base = sim.run(config, figures=False).timeseries
+    for kind in {ev.kind for ev in config.scenario.events}:
+        other = sim.run(without(config, [kind]), figures=False).timeseries
+        assert not base.equals(other), f"{preset}: removing {kind} changes nothing"
+
+
+def test_the_open_weights_lab_earns_licence_revenue() -> None:
+    ts = sim.run(small(steps=12), figures=False).timeseries
+    assert (ts["developer_revenue__open"].iloc[1:] > 0).all()
+    off = dataclasses.replace(sim.Config().market, open_licence_share=0.0)
+    ts = sim.run(small(steps=12, market=off), figures=False).timeseries
+    assert (ts["developer_revenue__open"] == 0).all()
+
+
+def test_lab_trust_decides_whether_tit_for_tat_retaliates() -> None:
+    config = small(policy=PolicyConfig(name="tit_for_tat"), scenario=cutoff(at=6))
+    ev = sim.run(config, figures=False).events
+    assert (ev["kind"] == "retaliation").any()
+    calm = dataclasses.replace(config.relations, retaliation_threshold=0.0)
+    ev = sim.run(config.replace(relations=calm), figures=False).events
+    assert not (ev["kind"] == "retaliation").any()
+
+
+# --- stakes -------------------------------------------------------------------------------
+
+
+def test_developers_pay_for_their_lead_over_the_alternatives() -> None:
+    base = small(steps=6)
+    flat = dataclasses.replace(base.market, lead_premium=0.0)
+    a = sim.simulate(base)
+    b = sim.simulate(base.replace(market=flat))
+    # The leader's customers pay a premium: its revenue share exceeds its user share.
+    assert a.provider("incumbent_api").lead > 0
+    rev = (
+        a.provider("incumbent_api").developer_revenue
+        / b.provider("incumbent_api").developer_revenue
+    )
+    assert rev > 1.02
+
+
+def test_a_rival_catching_up_costs_the_leader_revenue() -> None:
+    config = small(steps=12)
+    labs = dict(config.labs)
+    labs["rival"] = dataclasses.replace(
+        labs["rival"], capability={"coding": 1.24, "reasoning": 1.05, "general": 1.1}
+    )
+    close = sim.run(config.replace(labs=labs), figures=False).timeseries
+    far = sim.run(config, figures=False).timeseries
+    assert close["lead__incumbent"].iloc[1] < far["lead__incumbent"].iloc[1]
+    assert (
+        close["developer_revenue__incumbent"].iloc[1:].mean()
+        < far["developer_revenue__incumbent"].iloc[1:].mean()
+    )
+
+
+def test_leakage_is_booked_and_a_carve_out_cuts_distillation_but_keeps_fees() -> None:
+    config = distilling_rival(steps=12, scenario=carve(at=6))
+    model = sim.simulate(distilling_rival(steps=5))
+    assert model.provider("incumbent_api").usage["rival"].leak > 0
+    ts = sim.run(config, figures=False).timeseries
+    before, after = ts.iloc[5], ts.iloc[8]
+    assert before["spillover__rival__distill"] > 0 and after["spillover__rival__distill"] == 0
+    assert after["spillover__rival__rival_api"] > 0  # evaluation still allowed
+    assert after["client_fees__incumbent_api"] == pytest.approx(
+        before["client_fees__incumbent_api"]
+    )
+
+
+def test_payoffs_add_up() -> None:
+    ts = sim.run(small(steps=6), figures=False).timeseries
+    for p in ("incumbent_api", "rival_api", "platform_api"):
+        total = ts[f"developer_revenue__{p}"] + ts[f"client_fees__{p}"]
+        assert np.allclose(ts[f"payoff__{p}"], total)
+    cloud = 0.3 * ts["developer_revenue__cloud"] + ts["client_fees__cloud"]
+    assert np.allclose(ts["payoff__cloud"], cloud)
+
+
+# --- trust in two parts, rulings, false positives, in-house evaluation ---------------------
+
+
+def test_revocation_news_hits_reputation_and_reinstatement_news_restores_it() -> None:
+    config = small(steps=8, scenario=cutoff(at=3, duration=2))
+    model = sim.simulate(config.replace(steps=3))
+    pop, i = model.population, model.provider_index("incumbent_api")
+    assert pop.reputation[:, i].mean() < 0.68  # started at 0.7
+    untouched = sim.simulate(small(steps=3))
+    assert np.allclose(pop.satisfaction, untouched.population.satisfaction)
+    relief = sim.simulate(config.replace(steps=6)).population.reputation[:, i].mean()
+    no_relief = dataclasses.replace(config.population, reinstatement_relief=0.0)
+    flat = sim.simulate(config.replace(steps=6, population=no_relief)).population
+    assert relief > flat.reputation[:, i].mean() + 0.005
+
+
+def test_a_ruling_moves_legal_risk_and_a_struck_clause_lifts_evaluation_cutoffs() -> None:
+    def ruled(upheld: bool) -> sim.AccessModel:
+        events = (
+            *cutoff(at=2).events,
+            EventConfig(kind=EventKind.ruling, at=4, upheld=upheld),
+        )
+        return sim.simulate(small(steps=5, scenario=ScenarioConfig(name="r", events=events)))
+
+    upheld, struck = ruled(True), ruled(False)
+    assert upheld.legal_risk == pytest.approx(0.05)
+    assert struck.legal_risk == pytest.approx(0.2)
+    assert upheld.access_state("rival", "incumbent_api") is AccessState.REVOKED
+    assert struck.access_state("rival", "incumbent_api") is AccessState.ALLOWED
+    assert any(e["reason"] == "ruling: clause struck down" for e in struck.event_log)
+
+
+def test_monitoring_flags_ordinary_developers_and_some_appeals_succeed() -> None:
+    pop = dataclasses.replace(
+        sim.Config().population, n_developers=4000, false_positive_rate=0.05, appeal_success=0.5
+    )
+    ts = sim.run(sim.Config(steps=6, population=pop), figures=False).timeseries
+    assert ts["false_positives"].iloc[1:].mean() > 50
+    events = sim.run(sim.Config(steps=6, population=pop), figures=False).events
+    assert (events["kind"] == "appeal_upheld").any()
+    off = dataclasses.replace(pop, false_positive_rate=0.0)
+    assert (sim.run(sim.Config(steps=6, population=off)).timeseries["false_positives"] == 0).all()
+
+
+def test_a_lab_cut_off_invests_more_in_its_own_evaluation() -> None:
+    config = distilling_rival(steps=24, scenario=cutoff(at=6))
+    cut = sim.run(config, figures=False).timeseries
+    free = sim.run(without(config, [EventKind.revoke_access]), figures=False).timeseries
+    assert cut["eval_capacity__rival"].iloc[-1] > 1.5 * free["eval_capacity__rival"].iloc[-1]
+    still = dataclasses.replace(config.research, eval_response=0.0)
+    flat = sim.run(config.replace(research=still), figures=False).timeseries
+    assert flat["eval_capacity__rival"].iloc[-1] == pytest.approx(
+        free["eval_capacity__rival"].iloc[-1]
+    )
+
+
+def test_legal_config_is_written_with_the_run() -> None:
+    assert sim.Config().legal == LegalConfig()
+    assert "revocation_risk" in yaml.safe_dump(sim.Config().to_dict())
