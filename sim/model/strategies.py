@@ -146,11 +146,14 @@ def payoff(model: AccessModel, lab: Lab) -> float:
 
 
 def _describe(name: str | None, intensity: float, eval_level: float) -> str:
+    """A strategy with the parameters it is played with, e.g. 'distill (intensity 0.3,
+    evaluation 0.1)'."""
     if name is None:
         return "none"
-    if STRATEGIES[name].needs_access:
-        return f"{name} at intensity {intensity:g}"
-    return f"{name} at evaluation {eval_level:g}" if name == InHouse.name else name
+    parts = [f"intensity {intensity:g}"] if STRATEGIES[name].needs_access else []
+    if eval_level > 0:
+        parts.append(f"evaluation {eval_level:g}")
+    return f"{name} ({', '.join(parts)})" if parts else name
 
 
 def adapt(model: AccessModel, rng: np.random.Generator) -> None:
