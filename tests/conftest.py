@@ -12,6 +12,10 @@ from experiments.schema import to_sim_config
 from sim import Config
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "slow: takes more than about 5 s")
+
+
 @pytest.fixture
 def composer() -> Callable[..., Config]:
     """Compose the Hydra config (as the CLI does) and convert it to a sim.Config."""

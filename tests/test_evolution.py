@@ -16,6 +16,7 @@ from scipy.stats import binom
 from sim.theory import (
     ImitationModel,
     Player,
+    dsair,
     fixation_probability,
     log_fixation_probability,
     simulate_fixation,
@@ -23,6 +24,8 @@ from sim.theory import (
     stationary_distribution,
     stationary_distribution_mutation,
 )
+from sim.theory.docking import average_payoff, simulate_revisions
+from sim.theory.process import payoff_difference
 
 PD = np.array([[3.0, 0.0], [5.0, 1.0]])
 """Prisoner's dilemma, (C, D): D dominates."""
@@ -272,6 +275,65 @@ def test_agents_hold_the_strategies_the_counts_report() -> None:
     tally = np.bincount([p.strategy for p in players], minlength=3)
     assert tally.tolist() == model.counts
     assert model.payoff(1) == pytest.approx((a[1] @ tally - a[1, 1]) / 11)
+
+
+def test_docking_payoffs_are_the_process_averages() -> None:
+    a = dsair.payoffs(4.0, 1.0, 1.5, 0.7, 1e4, dsair.EARLY_W)
+    Z = 10
+    for k in range(1, Z):
+        counts = [Z - k, k]
+        diff = average_payoff(a.tolist(), counts, 1) - average_payoff(a.tolist(), counts, 0)
+        assert diff == pytest.approx(payoff_difference(a, Z, 0, 1, k))
+
+
+def test_docking_driver_is_seeded_and_batched() -> None:
+    def run(seed: int) -> np.ndarray:
+        return simulate_revisions(
+            HAWK_DOVE, 8, 0.5, 0.1, 4_000, np.random.default_rng(seed), batches=4
+        )
+
+    first, again, other = run(1), run(1), run(2)
+    np.testing.assert_array_equal(first, again)
+    assert first.shape == (4, 2) and not np.array_equal(first, other)
+    np.testing.assert_allclose(first.sum(axis=1), 1.0)
+    with pytest.raises(ValueError, match="multiple of batches"):
+        simulate_revisions(PD, 8, 0.5, 0.1, 1_001, np.random.default_rng(), batches=4)
+    with pytest.raises(ValueError, match="initial"):
+        simulate_revisions(PD, 8, 0.5, 0.1, 100, np.random.default_rng(), initial=[3, 3])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("W", "s", "p_r", "beta"),
+    [(dsair.EARLY_W, 1.5, 0.7, 0.02), (dsair.LATE_W, 1.5, 0.8, 1.0)],
+    ids=["early", "late"],
+)
+def test_the_models_revision_rule_reproduces_the_exact_dsair_frequencies(
+    W: float, s: float, p_r: float, beta: float
+) -> None:
+    """Dock the code the model runs: a well-mixed population revising with
+    sim.model.strategies.revise, on DSAIR payoffs (b=4, c=1, B=1e4), has the time-averaged
+    SAFE/UNSAFE frequencies of the exact birth-death chain with mutation, within 3 batch-
+    means standard errors that are small enough for a 10% relative error to fail. Early
+    regime below the risk-dominance threshold: UNSAFE prevails; late regime above the
+    collective threshold: SAFE prevails (Han et al. 2020)."""
+    Z, mu, batches = 10, 0.05, 60
+    a = dsair.payoffs(4.0, 1.0, s, p_r, 1e4, W)
+    unsafe = float(stationary_distribution_mutation(a, Z, beta, mu) @ (np.arange(Z + 1) / Z))
+    exact = np.array([1 - unsafe, unsafe])
+    runs = simulate_revisions(
+        a, Z, beta, mu, 600_000, np.random.default_rng(2020), burn_in=5_000, batches=batches
+    )
+    estimate = runs.mean(axis=0)
+    se = runs.std(axis=0, ddof=1) / math.sqrt(batches)
+    assert np.all(0.1 * exact > 3 * se), "too few samples to detect a 10% relative error"
+    assert np.all(np.abs(estimate - exact) <= 3 * se), (estimate, exact, se)
+    assert abs(unsafe - 0.5) > 10 * se[dsair.UNSAFE], "selection must matter at this point"
+    collective, risk = dsair.thresholds(4.0, 1.0, s, 1e4, W)
+    if W == dsair.EARLY_W:
+        assert p_r < risk and unsafe > 0.5
+    else:
+        assert p_r > collective and unsafe < 0.5
 
 
 @pytest.mark.parametrize(

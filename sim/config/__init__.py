@@ -18,6 +18,7 @@ from sim.config.agents import DOMAINS, LabConfig, PolicyConfig, ProviderConfig
 from sim.config.base import ConfigEnum, ConfigError, build_dataclass, iter_fields, param
 from sim.config.enums import Benchmarking, EventKind, Openness, PolicyName, Regime
 from sim.config.root import Config, parameter_table, validate
+from sim.config.safety import SafetyConfig
 from sim.config.scenario import EventConfig, ScenarioConfig
 from sim.config.world import (
     MarketConfig,
@@ -46,6 +47,7 @@ __all__ = [
     "Regime",
     "RelationsConfig",
     "ResearchConfig",
+    "SafetyConfig",
     "ScenarioConfig",
     "StrategicConfig",
     "StrategyConfig",

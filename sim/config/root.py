@@ -21,6 +21,7 @@ from sim.config.base import (
     plain,
 )
 from sim.config.enums import EventKind
+from sim.config.safety import SafetyConfig
 from sim.config.scenario import ScenarioConfig, _default_labs, _default_providers
 from sim.config.world import (
     MarketConfig,
@@ -52,6 +53,7 @@ class Config:
         factory=StrategicConfig, doc="The strategic access policy's rule of thumb."
     )
     legal: LegalConfig = param(factory=LegalConfig, doc="Legal risk of revoking; rulings.")
+    safety: SafetyConfig = param(factory=SafetyConfig, doc="Safety and disasters (ODD §7.8).")
     scenario: ScenarioConfig = param(factory=ScenarioConfig, doc="Preset and events.")
 
     def __post_init__(self) -> None:

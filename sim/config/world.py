@@ -434,7 +434,8 @@ class StrategyConfig:
     )
     mutation: float = param(
         0.05,
-        doc="Probability a revising lab tries a random strategy instead.",
+        doc="Probability a revising lab mutates instead of comparing payoffs: it switches "
+        "to one of the other strategies, uniformly.",
         unit="probability",
         low=0.0,
         high=1.0,
@@ -455,3 +456,15 @@ class StrategyConfig:
     )
     adapt_openness: bool = param(False, doc="Imitation also copies the other lab's openness.")
     adapt_safety: bool = param(False, doc="Imitation also copies the other lab's safety share.")
+    mutant_intensity: float = param(
+        0.3,
+        doc="API intensity a lab takes when it mutates to a strategy that needs access "
+        "(rival_api, distill); an imitator copies the imitated lab's intensity instead.",
+        unit="fraction",
+        low=0.0,
+        high=1.0,
+        low_open=True,
+        why="illustrative, not estimated: the median intensity of the default labs that "
+        "call rivals' APIs (0.2, 0.3, 0.3, 0.8); above 0 so the mutant really plays the "
+        "strategy",
+    )

@@ -19,9 +19,20 @@ from sim.model.market import best_alternative_lead, settle
 from sim.model.metrics import collector
 from sim.model.population import NewsItem, Population, check_memory, row_pick
 from sim.model.provider import AccessState, APIProvider, Usage
+from sim.model.safety import disasters
 from sim.model.strategies import adapt
 
-STREAMS = ("init", "research", "monitoring", "service", "news", "choice", "strategy", "appeals")
+STREAMS = (
+    "init",
+    "research",
+    "monitoring",
+    "service",
+    "news",
+    "choice",
+    "strategy",
+    "appeals",
+    "safety",
+)
 """Independent random streams, one per phase, all spawned from the model's rng: a change
 in one phase's draws (say, news of a revocation) leaves the others' draws unchanged, so a
 run with and without an intervention share common random numbers. New streams are added
@@ -304,6 +315,21 @@ class AccessModel(mesa.Model):  # type: ignore[misc]
                     use.mode = Benchmarking.rival_api if eval_only else lab.benchmarking
         for lab, cap in zip(self.labs, new, strict=True):
             lab.capability = cap
+        self.risk_disasters()
+
+    def risk_disasters(self) -> None:
+        """Labs short of the safe share of safety risk a disaster that sets them back (DSAIR;
+        docs/ODD.md §7.8): one draw per lab every month."""
+        caps, hits = disasters(
+            [lab.safety for lab in self.labs],
+            np.array([lab.capability for lab in self.labs]),
+            self.config.safety,
+            self.streams["safety"].random(len(self.labs)),
+        )
+        for lab, cap in zip(self.labs, caps, strict=True):
+            lab.capability = cap
+        for i, lost in hits:
+            self.log("disaster", self.labs[i].name, None, "safety below safe_share", value=lost)
 
     def routes(self, lab: Lab) -> list[tuple[Lab, float, bool, APIProvider]]:
         """Each rival model `lab` can call now: the share of its use that gets through,

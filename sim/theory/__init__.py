@@ -4,6 +4,9 @@ The pairwise-comparison (Fermi) imitation process with mutation in a well-mixed 
 closed-form fixation probabilities and stationary distributions (:mod:`.process`), the same
 Markov chain simulated with Mesa agents (:mod:`.montecarlo`), and the DSAIR model of the AI
 development race used to dock them against the published results (:mod:`.dsair`).
+:mod:`.docking` runs the same process through the revision rule the main model uses
+(sim.model.strategies.revise); it is not re-exported here, so that importing the theory does
+not import the model.
 """
 
 from sim.theory.montecarlo import (
