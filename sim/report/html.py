@@ -43,7 +43,6 @@ def environment() -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
-        keep_trailing_newline=True,
     )
     env.filters["fmt"] = fmt
     env.globals.update(ReportKind=ReportKind, SensitivityMethod=SensitivityMethod)
