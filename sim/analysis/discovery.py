@@ -28,6 +28,7 @@ import pandas as pd
 from scipy.stats import qmc
 
 from sim.analysis.estimates import intervention_month, paired_differences
+from sim.analysis.kinds import ReportKind
 from sim.analysis.names import metric_name
 from sim.analysis.sensitivity import (
     Parameter,
@@ -133,7 +134,7 @@ def run_discovery(
         config_hash({"base": config.to_dict(), "discovery": spec.to_dict()}),
         {
             "experiment": "discovery",
-            "kind": "discovery",
+            "kind": ReportKind.discovery.value,
             "intervention": list(spec.intervention),
             "effects_after": [spec.after if spec.after is not None else config.steps - at],
             "jobs": 1,
@@ -390,7 +391,7 @@ def discover(
     manifest = read_manifest(path)
     spec = (
         DiscoverySpec.from_dict(manifest["discovery"])
-        if manifest.get("kind") == "discovery"
+        if manifest.get("kind") == ReportKind.discovery
         else None
     )
     metric = metric or (spec.metric if spec else "frontier_capability")

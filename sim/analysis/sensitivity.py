@@ -26,6 +26,7 @@ from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import morris as morris_sample  # type: ignore[import-untyped]
 from SALib.sample import sobol as sobol_sample
 
+from sim.analysis.kinds import ReportKind, SensitivityMethod
 from sim.config import Config, ConfigError, build_dataclass, iter_fields
 from sim.experiment.run import plan, sweep, timeseries_frame
 from sim.experiment.store import (
@@ -41,7 +42,7 @@ from sim.experiment.store import load as load_results
 from sim.model.model import AccessModel
 
 DESIGN = "design.parquet"
-METHODS = ("morris", "sobol")
+METHODS = tuple(m.value for m in SensitivityMethod)
 
 
 class SensitivityError(ValueError):
@@ -204,7 +205,7 @@ def check_spec(config: Config, spec: SensitivitySpec) -> None:
         raise SensitivityError(
             f"morris_levels = {spec.morris_levels}: expected an even number >= 2"
         )
-    if "morris" in spec.methods and spec.morris_trajectories < 2:
+    if SensitivityMethod.morris in spec.methods and spec.morris_trajectories < 2:
         raise SensitivityError("morris_trajectories must be >= 2 for confidence intervals")
 
 
@@ -213,23 +214,23 @@ def sample(spec: SensitivitySpec) -> pd.DataFrame:
     column per parameter path. Seeded: the same spec gives the same design."""
     prob = problem(spec.parameters)
     frames = []
-    if "morris" in spec.methods:
+    if SensitivityMethod.morris in spec.methods:
         x = morris_sample.sample(
             prob, spec.morris_trajectories, num_levels=spec.morris_levels, seed=spec.seed
         )
-        frames.append(_design_frame("morris", x, prob["names"]))
-    if "sobol" in spec.methods:
+        frames.append(_design_frame(SensitivityMethod.morris, x, prob["names"]))
+    if SensitivityMethod.sobol in spec.methods:
         x = sobol_sample.sample(
             prob, spec.sobol_samples, calc_second_order=False, scramble=True, seed=spec.seed
         )
-        frames.append(_design_frame("sobol", x, prob["names"]))
+        frames.append(_design_frame(SensitivityMethod.sobol, x, prob["names"]))
     return pd.concat(frames, ignore_index=True)
 
 
-def _design_frame(method: str, x: np.ndarray, names: Sequence[str]) -> pd.DataFrame:
+def _design_frame(method: SensitivityMethod, x: np.ndarray, names: Sequence[str]) -> pd.DataFrame:
     frame = pd.DataFrame(x, columns=list(names))
     frame.insert(0, "row", np.arange(len(frame)))
-    frame.insert(0, "method", method)
+    frame.insert(0, "method", method.value)
     return frame
 
 
@@ -304,7 +305,7 @@ def run_sensitivity(
         signature,
         {
             "experiment": "sensitivity",
-            "kind": "sensitivity",
+            "kind": ReportKind.sensitivity.value,
             "intervention": [],
             "effects_after": [],
             "jobs": 1,
@@ -334,7 +335,7 @@ class SensitivityResult:
     indices: pd.DataFrame
     """Columns method, outcome, parameter, and mu_star, mu_star_conf, mu, sigma (Morris) or
     S1, S1_conf, ST, ST_conf (Sobol); *_conf is the half-width of the confidence interval."""
-    used: dict[str, tuple[int, int]]
+    used: dict[SensitivityMethod, tuple[int, int]]
     """Per method: (complete units used, units planned) - Morris trajectories, Sobol base
     samples."""
     notes: list[str] = field(default_factory=list)
@@ -352,7 +353,7 @@ def analyze(
     fewer samples (and says so) rather than failing."""
     path = Path(sweep_dir)
     manifest = read_manifest(path)
-    if manifest.get("kind") != "sensitivity":
+    if manifest.get("kind") != ReportKind.sensitivity:
         raise SensitivityError(f"{path} is not a sensitivity sweep (its {MANIFEST} says so)")
     spec = SensitivitySpec.from_dict(manifest["sensitivity"])
     outcomes = list(outcomes or spec.outcomes)
@@ -368,9 +369,9 @@ def analyze(
             raise SensitivityError(f"outcome {m!r} is not a metric in {path}")
     means = summary.groupby("point_id")[outcomes].mean() if len(summary) else None
     frames, used, notes = [], {}, []
-    for method in spec.methods:
+    for method in map(SensitivityMethod, spec.methods):
         rows = design[design["method"] == method].sort_values("row")
-        size = k + 1 if method == "morris" else k + 2
+        size = method.block(k)
         planned = len(rows) // size
         y = (
             means.reindex(rows["point_id"]).to_numpy(dtype=float)
@@ -383,7 +384,7 @@ def analyze(
         if complete.sum() < minimum:
             notes.append(
                 f"{method}: {int(complete.sum())} of {planned} "
-                f"{'trajectories' if method == 'morris' else 'base samples'} finished; "
+                f"{method.units} finished; "
                 f"at least {minimum} are needed for indices"
             )
             continue
@@ -398,12 +399,16 @@ def analyze(
 
 
 def _indices(
-    method: str, prob: dict[str, Any], x: np.ndarray, y: np.ndarray, spec: SensitivitySpec
+    method: SensitivityMethod,
+    prob: dict[str, Any],
+    x: np.ndarray,
+    y: np.ndarray,
+    spec: SensitivitySpec,
 ) -> pd.DataFrame:
     # SALib's Sobol analysis ignores a seed of 0 (it tests `if seed:`), so the bootstrap seed
     # is derived from the spec's seed and is never 0.
     seed = int(np.random.SeedSequence(spec.seed).generate_state(1)[0]) | 1
-    if method == "morris":
+    if method is SensitivityMethod.morris:
         res = morris_analyze.analyze(
             prob,
             x,
@@ -413,7 +418,6 @@ def _indices(
             num_levels=spec.morris_levels,
             seed=seed,
         )
-        keys = ["mu_star", "mu_star_conf", "mu", "sigma"]
     else:
         res = sobol_analyze.analyze(
             prob,
@@ -423,17 +427,16 @@ def _indices(
             conf_level=spec.confidence,
             seed=seed,
         )
-        keys = ["S1", "S1_conf", "ST", "ST_conf"]
-    frame = pd.DataFrame({key: np.asarray(res[key], dtype=float) for key in keys})
+    frame = pd.DataFrame({key: np.asarray(res[key], dtype=float) for key in method.columns})
     frame.insert(0, "parameter", prob["names"])
-    frame.insert(0, "method", method)
+    frame.insert(0, "method", method.value)
     return frame
 
 
-def ranking(indices: pd.DataFrame, method: str, outcome: str) -> pd.DataFrame:
+def ranking(indices: pd.DataFrame, method: str | SensitivityMethod, outcome: str) -> pd.DataFrame:
     """The parameters of one method and outcome, most influential first (by total Sobol
     index ST, or Morris mu*)."""
-    key = "ST" if method == "sobol" else "mu_star"
+    key = SensitivityMethod(method).key
     rows = indices[(indices["method"] == method) & (indices["outcome"] == outcome)]
     return rows.sort_values(key, ascending=False).reset_index(drop=True)
 
@@ -441,6 +444,7 @@ def ranking(indices: pd.DataFrame, method: str, outcome: str) -> pd.DataFrame:
 __all__ = [
     "Parameter",
     "SensitivityError",
+    "SensitivityMethod",
     "SensitivityResult",
     "SensitivitySpec",
     "analyze",

@@ -4,7 +4,9 @@
 - ``build``: :func:`build_report`, the page's frame and provenance;
 - ``sections``: the paired-effect and sweep sections;
 - ``designs``: the sensitivity and discovery sections;
-- ``html``: tables, number formatting and embedded figures.
+- ``html``: :func:`~sim.report.html.render` (templates to markup), tables, number
+  formatting and embedded figures;
+- ``templates/``: the Jinja2 templates (package data), where all the markup lives.
 """
 
 from sim.report.build import build_report

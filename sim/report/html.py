@@ -1,35 +1,27 @@
-"""Pieces shared by the sections of the HTML report: its style sheet, number formatting,
-tables, the figure embedder, and the swept parameters of a sweep's manifest."""
+"""Pieces shared by the sections of the HTML report: the template environment and
+:func:`render`, number formatting, tables, the figure embedder, and the swept parameters of
+a sweep's manifest.
+
+Markup lives in the Jinja2 templates of ``sim/report/templates`` (package data), rendered
+with autoescaping on; Python computes only the values that fill them."""
 
 from __future__ import annotations
 
 import base64
-import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
 from matplotlib.figure import Figure
 
+from sim.analysis.kinds import ReportKind, SensitivityMethod
 from sim.viz.style import save_figure
-
-CSS = """
-body { font-family: system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif;
-  max-width: 64rem; margin: 2rem auto; padding: 0 1rem; color: #1a1a1a; line-height: 1.5; }
-h1 { font-size: 1.7rem; } h2 { margin-top: 2.2rem; border-bottom: 1px solid #ddd; }
-table { border-collapse: collapse; margin: 0.8rem 0; font-size: 0.9rem; }
-th, td { border: 1px solid #ccc; padding: 0.25rem 0.55rem; text-align: left; }
-th { background: #f2f2f2; } td.n { text-align: right; font-variant-numeric: tabular-nums; }
-figure { margin: 1.2rem 0; } figure img { max-width: 100%; height: auto; }
-figcaption { font-size: 0.9rem; color: #444; }
-.status { padding: 0.8rem 1rem; border-left: 6px solid #009E73; background: #eef8f4; }
-.status.partial { border-left-color: #D55E00; background: #fbefe8; }
-.caveat { padding: 0.5rem 1rem; border-left: 6px solid #E69F00; background: #fdf5e6; }
-code { background: #f4f4f4; padding: 0 0.2rem; } .muted { color: #666; }
-"""
 
 
 def fmt(x: float, digits: int = 3) -> str:
@@ -42,26 +34,50 @@ def fmt(x: float, digits: int = 3) -> str:
     return f"{x:.{decimals}f}"
 
 
-def tagged(x: float, role: str) -> str:
-    """A formatted number tagged with its role, so tests can find and recompute it."""
-    return f'<span class="num" data-role="{role}">{fmt(x)}</span>'
+@cache
+def environment() -> Environment:
+    """The report's templates, autoescaped; ``fmt`` is a filter, the enums are globals."""
+    env = Environment(
+        loader=PackageLoader("sim.report", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["fmt"] = fmt
+    env.globals.update(ReportKind=ReportKind, SensitivityMethod=SensitivityMethod)
+    return env
 
 
-def html_table(frame: pd.DataFrame, numeric: Sequence[str] = ()) -> str:
+def render(template: str, **values: Any) -> Markup:
+    """`template` filled with `values`, as markup to nest in another template.
+
+    This is the one place the report marks text as safe: the text is the output of an
+    autoescaped template, so every value went through escaping on its way in (or was itself
+    such output). Tables, figures and sections pass between templates this way."""
+    return Markup(environment().get_template(template).render(**values))
+
+
+class Cell(NamedTuple):
+    text: str
+    numeric: bool
+    """Right-aligned as a number."""
+
+
+def html_table(frame: pd.DataFrame, numeric: Sequence[str] = ()) -> Markup:
     """`frame` as an HTML table; `numeric` columns are shown with `fmt`."""
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
-    rows = []
-    for record in frame.itertuples(index=False):
-        cells = []
-        for col, value in zip(frame.columns, record, strict=True):
-            if col in numeric and isinstance(value, float | np.floating):
-                cells.append(f'<td class="n">{fmt(float(value))}</td>')
-            elif isinstance(value, int | float | np.number) and not isinstance(value, bool):
-                cells.append(f'<td class="n">{html.escape(str(value))}</td>')
-            else:
-                cells.append(f"<td>{html.escape(str(value))}</td>")
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    rows = [
+        [_cell(value, col in numeric) for col, value in zip(frame.columns, record, strict=True)]
+        for record in frame.itertuples(index=False)
+    ]
+    return render("table.html.j2", columns=[str(c) for c in frame.columns], rows=rows)
+
+
+def _cell(value: object, formatted: bool) -> Cell:
+    if formatted and isinstance(value, float | np.floating):
+        return Cell(fmt(float(value)), True)
+    number = isinstance(value, int | float | np.number) and not isinstance(value, bool)
+    return Cell(str(value), number)
 
 
 @dataclass
@@ -71,15 +87,17 @@ class FigureEmbedder:
     folder: Path
     saved: list[Path] = field(default_factory=list)
 
-    def embed(self, fig: Figure, name: str, caption: str) -> str:
+    def embed(self, fig: Figure, name: str, caption: str) -> Markup:
         png, svg = save_figure(fig, self.folder / name)
         self.saved += [png, svg]
-        data = base64.b64encode(png.read_bytes()).decode("ascii")
-        return (
-            f'<figure id="fig-{name}"><img alt="{html.escape(caption)}" '
-            f'src="data:image/png;base64,{data}"><figcaption>{html.escape(caption)} '
-            f'<span class="muted">(also {html.escape(svg.name)} and {html.escape(png.name)} in '
-            f"{html.escape(self.folder.name)}/)</span></figcaption></figure>"
+        return render(
+            "figure.html.j2",
+            name=name,
+            caption=caption,
+            png_base64=base64.b64encode(png.read_bytes()).decode("ascii"),
+            png=png.name,
+            svg=svg.name,
+            folder=self.folder.name,
         )
 
 
@@ -104,11 +122,11 @@ def declared_values(manifest: Mapping[str, Any], column: str) -> list[str]:
 
 
 __all__ = [
-    "CSS",
     "FigureEmbedder",
     "declared_values",
+    "environment",
     "fmt",
     "html_table",
+    "render",
     "swept_columns",
-    "tagged",
 ]

@@ -11,6 +11,7 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 
+from sim.analysis.kinds import SensitivityMethod
 from sim.analysis.names import metric_label, metric_name, metric_unit, param_label, value_label
 from sim.viz.style import DIVERGING, MARKERS, PALETTE, SEQUENTIAL, group_colours, panel_grid
 
@@ -251,10 +252,14 @@ def frontier_figure(
 # --- sensitivity indices and scenario discovery --------------------------------------------------
 
 
-def sensitivity_figure(indices: pd.DataFrame, method: str, *, title: str) -> Figure:
+def sensitivity_figure(
+    indices: pd.DataFrame, method: str | SensitivityMethod, *, title: str
+) -> Figure:
     """Bars per parameter, one panel per outcome: Sobol first-order (S1) and total (ST)
     indices, or Morris mu* and sigma, each with its 95% confidence whiskers."""
-    bars = {"sobol": ("S1", "ST"), "morris": ("mu_star", "sigma")}[method]
+    method = SensitivityMethod(method)
+    sobol = method is SensitivityMethod.sobol
+    bars = ("S1", "ST") if sobol else ("mu_star", "sigma")
     names = {"S1": "first-order S1", "ST": "total ST", "mu_star": "mu*", "sigma": "sigma"}
     sub = indices[indices["method"] == method]
     outcomes = list(dict.fromkeys(sub["outcome"]))
@@ -270,14 +275,14 @@ def sensitivity_figure(indices: pd.DataFrame, method: str, *, title: str) -> Fig
                 rows[index],
                 height=0.36,
                 color=colour,
-                xerr=None if conf is None or (method == "morris" and index == "sigma") else conf,
+                xerr=None if conf is None or index == "sigma" else conf,
                 capsize=2,
                 error_kw={"ecolor": "black"},
                 label=names[index],
             )
         ax.set_yticks(ypos, params, fontsize=8)
         ax.invert_yaxis()
-        if method == "sobol":
+        if sobol:
             xlabel = "Sobol index (share of output variance)"
         else:
             xlabel = f"elementary effect ({metric_unit(outcome) or 'outcome units'} per range)"
