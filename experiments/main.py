@@ -129,7 +129,7 @@ def run_replicates(cfg: DictConfig, config: Config, out_dir: Path) -> None:
         print()
         print(report_effects(out_dir))
     write_report(out_dir)
-    print(f"\nResults in {out_dir}/runs/ (load with sim.results.load)")
+    print(f"\nResults in {out_dir}/timeseries/ and events/ (load with sim.experiment.store.load)")
 
 
 def run_dsair(cfg: DictConfig, out_dir: Path) -> None:

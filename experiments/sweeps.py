@@ -2,7 +2,8 @@
 
 A Hydra multirun launches one job per point of the sweep (parameters x replicates); each
 job runs its replicate(s), both arms when the experiment declares an intervention, into
-the shared store ``<sweep dir>/runs/`` (sim.results). :class:`SweepCallback` records the
+the shared store ``<sweep dir>/timeseries/`` and ``events/`` (sim.experiment.store).
+:class:`SweepCallback` records the
 manifest before any job starts, reports progress as jobs end, and prints the effect
 table at the end.
 """
@@ -33,7 +34,7 @@ from sim.analysis.estimates import few_pairs_caveat, horizon_effects, pair_count
 from sim.config import Config, EventKind
 from sim.experiment.run import execute, plan
 from sim.experiment.store import (
-    RUNS,
+    TIMESERIES,
     SweepMismatchError,
     ensure_manifest,
     read_manifest,
@@ -219,7 +220,8 @@ class SweepCallback(Callback):  # type: ignore[misc]
         manifest = read_manifest(sweep_dir)
         done = len(run_files(sweep_dir))
         print(
-            f"[accessrace] {done}/{manifest['planned_runs']} runs in {sweep_dir / RUNS}", flush=True
+            f"[accessrace] {done}/{manifest['planned_runs']} runs in {sweep_dir / TIMESERIES}",
+            flush=True,
         )
         if manifest["intervention"] and done:
             print()

@@ -96,7 +96,7 @@ def test_killed_sweep_loses_at_most_the_runs_in_flight(tmp_path: Path) -> None:
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    runs = tmp_path / "s" / "runs"
+    runs = tmp_path / "s" / "timeseries"
     deadline = time.time() + 120
     while len(run_files(tmp_path / "s")) < 3 and time.time() < deadline:
         time.sleep(0.05)

@@ -16,7 +16,7 @@ import pandas as pd
 import yaml
 
 from sim.config import Config, ConfigError, EventKind
-from sim.experiment.store import RunSpec, atomic_path, config_hash, is_done, write_run
+from sim.experiment.store import Arm, RunSpec, atomic_path, config_hash, is_done, write_run
 from sim.model.metrics import ENTITY_REPORTERS
 from sim.model.model import AccessModel
 
@@ -202,12 +202,12 @@ def plan(
         treated = config.replace(seed=seed)
         extra = dict(params or {})
         if not intervention:
-            specs.append(RunSpec(treated, i, "single", "", point_id, extra))
+            specs.append(RunSpec(treated, i, Arm.single, "", point_id, extra))
             continue
         control = without(treated, intervention)
         pair_id = config_hash(control)
-        specs.append(RunSpec(treated, i, "treated", pair_id, point_id, extra))
-        specs.append(RunSpec(control, i, "control", pair_id, point_id, extra))
+        specs.append(RunSpec(treated, i, Arm.treated, pair_id, point_id, extra))
+        specs.append(RunSpec(control, i, Arm.control, pair_id, point_id, extra))
     return specs
 
 
