@@ -23,7 +23,6 @@ def sweep_args(tmp: Path, name: str, replicates: int, *extra: str) -> list[str]:
     return [
         "-m",
         f"sweep.replicates={replicates}",
-        f"sweep.replicate=range(0,{replicates})",
         f"hydra.sweep.dir={tmp / name}",
         *extra,
     ]
@@ -37,7 +36,7 @@ def test_paired_sweep_prints_effects_and_resumes(tmp_path: Path) -> None:
     args = sweep_args(tmp_path, "s", 3, *PAIRED)
     proc = run_cli(*args, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    assert "6/6 runs" in proc.stdout and "ETA" in proc.stdout
+    assert "6/6 runs" in proc.stdout
     assert "trust__incumbent_api" in proc.stdout and "95% CI" in proc.stdout
     assert "6 months after: the intervention" in proc.stdout
     files = {f: f.stat().st_mtime_ns for f in run_files(tmp_path / "s")}
@@ -151,7 +150,6 @@ def test_flagship_experiment_is_a_paired_parallel_sweep(tmp_path: Path) -> None:
         "- revoke_access",
         "mode: MULTIRUN",
         "JoblibLauncher",
-        "sweep.replicate: range(0,${sweep.replicates})",
         "name: claude_cutoff",
     ):
         assert text in proc.stdout, text
