@@ -5,8 +5,10 @@ replicates), prints the wall time of
 - `accessrace experiment=NAME` end to end (Hydra, the joblib launcher, the runs, the effect
   table and the HTML report), and
 - `sim.experiment.run.sweep` of the same runs on all cores (runs only),
-their ratio (target: <= 1.5x), and whether both wrote the same runs with identical
-results. Each measurement uses a fresh temporary sweep directory, so nothing is resumed.
+their ratio (target: <= 1.5x), whether both wrote the same runs with identical results,
+and where the command line's time goes (from the files' times: start-up to the manifest,
+to the first and last run, the effect table, the report, exit). Each measurement uses a
+fresh temporary sweep directory, so nothing is resumed.
 
     .venv/bin/python benchmarks/bench_cli.py [--experiments flagship policy_sweep]
 """
@@ -66,7 +68,23 @@ def compare(experiment: str, work: Path) -> float:
     cli_dir, py_dir = work / f"{experiment}_cli", work / f"{experiment}_py"
     exe = str(Path(sys.executable).with_name("accessrace"))
     cmd = [exe, f"experiment={experiment}", f"hydra.sweep.dir={cli_dir}"]
+    began = time.time()
     cli = timed(lambda: subprocess.run(cmd, check=True, capture_output=True, cwd=work))
+    ended = time.time()
+    runs = sorted(p.stat().st_mtime for p in (cli_dir / "timeseries").glob("*.parquet"))
+    marks = [
+        ("start-up, manifest", (cli_dir / "manifest.json").stat().st_mtime),
+        ("to the first run", runs[0]),
+        ("to the last run", runs[-1]),
+        (
+            "effect table",
+            (cli_dir / "effects.csv").stat().st_mtime
+            if (cli_dir / "effects.csv").exists()
+            else runs[-1],
+        ),
+        ("report", (cli_dir / "report.html").stat().st_mtime),
+        ("exit", ended),
+    ]
     py = timed(lambda: sweep(specs, py_dir, n_jobs=-1))
     ours = load(cli_dir, "summary").set_index("run_id").sort_index()
     theirs = load(py_dir, "summary").set_index("run_id").sort_index()
@@ -78,6 +96,12 @@ def compare(experiment: str, work: Path) -> float:
     print(f"  sim.experiment.run.sweep, all cores (runs only)          {py:8.1f} s")
     verdict = "meets" if ratio <= TARGET else "misses"
     print(f"  ratio {ratio:.2f}x ({verdict} the <= {TARGET}x target); identical runs: {same}")
+    last = began
+    steps = []
+    for label, at in marks:
+        steps.append(f"{label} {at - last:.1f} s")
+        last = at
+    print("  command line: " + ", ".join(steps))
     return ratio
 
 
