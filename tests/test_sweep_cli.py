@@ -58,6 +58,15 @@ def test_a_different_sweep_into_the_same_directory_is_refused(tmp_path: Path) ->
     assert {f: f.read_bytes() for f in run_files(tmp_path / "s")} == files
 
 
+def test_workers_per_point_change_neither_results_nor_the_sweep(tmp_path: Path) -> None:
+    one = run_cli(*sweep_args(tmp_path, "s", 2, *PAIRED, "sweep.n_jobs=1"), cwd=tmp_path)
+    assert one.returncode == 0, one.stderr
+    two = run_cli(*sweep_args(tmp_path, "s", 2, *PAIRED, "sweep.n_jobs=2"), cwd=tmp_path)
+    assert two.returncode == 0, two.stderr
+    assert "4 already done" in two.stdout
+    assert "param__sweep.n_jobs" not in load(tmp_path / "s").columns
+
+
 def test_every_launcher_gives_identical_results(tmp_path: Path) -> None:
     results = {}
     for launcher in ("basic", "joblib", "submitit_local", "ray_local"):
