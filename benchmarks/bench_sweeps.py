@@ -98,7 +98,6 @@ def main() -> None:
             str(Path(sys.executable).with_name("accessrace")),
             "-m",
             f"sweep.replicates={n}",
-            f"sweep.replicate=range(0,{n})",
             f"hydra.sweep.dir={work / 'hydra'}",
         ]
         hydra_time = timed(

@@ -9,8 +9,6 @@ Both run through the sweep store (sim.run.sweep: parallel, resumable) in
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -28,16 +26,6 @@ from sim.report.html import fmt
 
 def _parameters(node: DictConfig) -> tuple[Parameter, ...]:
     return tuple(Parameter(str(p.path), float(p.low), float(p.high)) for p in node.parameters)
-
-
-def _progress() -> Callable[[int, int], None]:
-    start = time.time()
-
-    def report(done: int, total: int) -> None:
-        elapsed = time.time() - start
-        print(f"[accessrace] {done}/{total} runs done, {elapsed:.0f} s elapsed", flush=True)
-
-    return report
 
 
 def _config(cfg: DictConfig) -> Config:
@@ -71,7 +59,7 @@ def run_sensitivity_task(cfg: DictConfig, out_dir: Path) -> None:
             spec,
             out_dir,
             n_jobs=int(s.n_jobs),
-            progress=_progress(),
+            progress="[accessrace] runs",
             description={"overrides": overrides},
         )
     except (SensitivityError, SweepMismatchError, ConfigError) as err:
@@ -152,7 +140,7 @@ def run_discovery_task(cfg: DictConfig, out_dir: Path) -> None:
             spec,
             out_dir,
             n_jobs=int(d.n_jobs),
-            progress=_progress(),
+            progress="[accessrace] runs",
             description={"overrides": overrides},
         )
     except (SensitivityError, SweepMismatchError, ConfigError) as err:

@@ -12,7 +12,6 @@ accessrace experiment=discovery              # PRIM: where does the cutoff lower
 from __future__ import annotations
 
 import logging
-import time
 from pathlib import Path
 
 import hydra
@@ -25,6 +24,7 @@ from experiments.sweeps import (
     fail,
     intervention_of,
     report_effects,
+    run_specs,
     run_sweep_job,
     signature,
     specs_for,
@@ -32,8 +32,8 @@ from experiments.sweeps import (
 )
 from sim import Config, ConfigError, RunDirectoryError, run
 from sim.analysis.summary import summarize
-from sim.experiment.run import execute
-from sim.experiment.store import ensure_manifest
+from sim.experiment.run import progress_bar
+from sim.experiment.store import ensure_manifest, is_done
 
 register()
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
@@ -70,36 +70,17 @@ def main(cfg: DictConfig) -> None:
         f"{config.steps} months, seed {config.seed} ...",
         flush=True,
     )
+    bar = progress_bar(config.steps, "[accessrace] months", unit="month")
     try:
-        result = run(config, out_dir, progress=Progress())
+        result = run(config, out_dir, progress=lambda done, total: bar.update(done - bar.n))
     except (ConfigError, RunDirectoryError) as err:
         fail(str(err))
+    finally:
+        bar.close()
     print()
     print(summarize(result))
     print()
     print(f"Results in {out_dir}/: timeseries.parquet, events.parquet, config.yaml, figures/")
-
-
-class Progress:
-    """Prints months done and an ETA, at most every few seconds, once a run takes a while.
-
-    The clock starts at the first month, so the model's set-up does not distort the ETA.
-    """
-
-    def __init__(self, every: float = 3.0) -> None:
-        self.every = every
-        self.start: tuple[float, int] | None = None
-        self.last = time.time()
-
-    def __call__(self, done: int, total: int) -> None:
-        now = time.time()
-        if self.start is None:
-            self.start, self.last = (now, done), now
-        elif now - self.last >= self.every and done < total:
-            t0, d0 = self.start
-            eta = (total - done) * (now - t0) / (done - d0)
-            print(f"  month {done}/{total}, ETA {eta:.0f} s", flush=True)
-            self.last = now
 
 
 def run_replicates(cfg: DictConfig, config: Config, out_dir: Path) -> None:
@@ -120,16 +101,19 @@ def run_replicates(cfg: DictConfig, config: Config, out_dir: Path) -> None:
         )
     except ConfigError as err:
         fail(f"invalid configuration: {err}")
-    start = time.time()
-    for i, spec in enumerate(specs, 1):
-        execute(spec, out_dir)
-        eta = (len(specs) - i) * (time.time() - start) / i
-        print(f"[accessrace] {i}/{len(specs)} runs done, ETA {eta:.0f} s", flush=True)
+    n_jobs = -1 if cfg.sweep.n_jobs is None else int(cfg.sweep.n_jobs)
+    failures = run_specs(specs, out_dir, n_jobs, progress="[accessrace] runs")
+    for f in failures:
+        print(f"accessrace: run failed (seed {f['seed']}, arm {f['arm']}): {f['error']}")
+    done = sum(is_done(out_dir, s) for s in specs)
+    print(f"[accessrace] {done}/{len(specs)} runs done", flush=True)
+    if failures:
+        fail(f"{len(failures)} run(s) failed")
     if cfg.sweep.intervention:
         print()
         print(report_effects(out_dir))
     write_report(out_dir)
-    print(f"\nResults in {out_dir}/runs/ (load with sim.results.load)")
+    print(f"\nResults in {out_dir}/timeseries/ and events/ (load with sim.experiment.store.load)")
 
 
 def run_dsair(cfg: DictConfig, out_dir: Path) -> None:

@@ -31,7 +31,12 @@ class SweepConfig:
     replicates: int = 1
     """Seeds spawned from SeedSequence(seed), one run (or pair) each."""
     replicate: int | None = None
-    """Run only this replicate (a multirun sweeps it: sweep.replicate=range(0,N))."""
+    """Run only this replicate. Not needed to sweep: a multirun job runs all of its
+    point's replicates in parallel (older sweeps used sweep.replicate=range(0,N))."""
+    n_jobs: int | None = None
+    """Worker processes for one point's replicates (joblib: -1 = all cores). Default: all
+    cores, or 1 when the launcher already runs several points at once (joblib,
+    submitit_local, Ray). Never changes results or the sweep's identity."""
     intervention: list[EventKind] = dataclasses.field(default_factory=list)
     """Event kinds removed in the control arm; non-empty makes every run a pair."""
     effects_after: list[int] = dataclasses.field(default_factory=lambda: [12, 24, 36])

@@ -1,20 +1,22 @@
 """Sweeps on the command line: replicates, paired counterfactuals, resume, progress, effects.
 
-A Hydra multirun launches one job per point of the sweep (parameters x replicates); each
-job runs its replicate(s), both arms when the experiment declares an intervention, into
-the shared store ``<sweep dir>/runs/`` (sim.results). :class:`SweepCallback` records the
-manifest before any job starts, reports progress as jobs end, and prints the effect
-table at the end.
+A Hydra multirun launches one job per point of the sweep (its swept parameters); each job
+runs that point's replicates, both arms when the experiment declares an intervention, in
+joblib worker processes (``sweep.n_jobs``), into the shared store ``<sweep dir>/timeseries/``
+and ``events/`` (sim.experiment.store). Hydra's per-job cost (~0.3 s composing a config
+in the launching process) is paid per point, not per run; under the Ray and SLURM
+launchers the point is the unit sent to the cluster. :class:`SweepCallback` records the
+manifest before any job starts, shows one progress bar for the whole sweep while the
+jobs run, and prints the effect table at the end.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import sys
+import threading
 import time
-import traceback
 from pathlib import Path
 from typing import Any
 
@@ -24,25 +26,31 @@ from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.hydra_config import HydraConfig
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.experimental.callback import Callback
-from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from experiments.schema import DESIGN_KEYS, to_sim_config
 from sim import ConfigError
 from sim.analysis.estimates import few_pairs_caveat, horizon_effects, pair_counts
 from sim.config import Config, EventKind
-from sim.experiment.run import execute, plan
+from sim.experiment.run import attempt, parallel_map, plan, progress_bar
 from sim.experiment.store import (
-    RUNS,
+    TIMESERIES,
+    Arm,
+    RunSpec,
     SweepMismatchError,
     ensure_manifest,
+    is_done,
     read_manifest,
     run_files,
 )
 from sim.experiment.store import load as load_results
 
-PROGRESS = ".progress.json"
 FAILED = "failed"
+NOT_SWEPT = ("sweep.replicate", "sweep.n_jobs", "seed")
+"""Overrides that are not a sweep point's parameters (no param__ column)."""
+POINTS_AT_ONCE = ("JoblibLauncher", "LocalLauncher", "RayLauncher")
+"""Launchers that run several sweep points at once on the machines they have; under them a
+sweep of several points runs each point's replicates one after another (no nested pools)."""
 
 
 def fail(message: str) -> None:
@@ -55,7 +63,7 @@ def intervention_of(cfg: DictConfig) -> list[EventKind]:
     return [EventKind(getattr(k, "value", k)) for k in cfg.sweep.intervention]
 
 
-def specs_for(cfg: DictConfig, config: Config, params: dict[str, str]) -> list[Any]:
+def specs_for(cfg: DictConfig, config: Config, params: dict[str, str]) -> list[RunSpec]:
     return plan(
         config,
         int(cfg.sweep.replicates),
@@ -70,35 +78,47 @@ def job_params() -> dict[str, str]:
     out = {}
     for item in HydraConfig.get().overrides.task:
         key, _, value = str(item).lstrip("+~").partition("=")
-        if key not in ("sweep.replicate", "seed"):
+        if key not in NOT_SWEPT:
             out[key] = value
     return out
 
 
+def run_specs(
+    specs: list[RunSpec], sweep_dir: Path, n_jobs: int, progress: str | None = None
+) -> list[dict[str, Any]]:
+    """The runs not yet in the store, on `n_jobs` worker processes; their failures."""
+    todo = [s for s in specs if not is_done(sweep_dir, s)]
+    done = parallel_map(
+        attempt, todo, sweep_dir, n_jobs=n_jobs, progress=progress, total=len(specs)
+    )
+    return [f for f in done if f is not None]
+
+
+def replicate_jobs(cfg: DictConfig, sweep_dir: Path) -> int:
+    """Worker processes for one sweep point's runs: `sweep.n_jobs` if set; else all cores
+    (joblib's -1, which respects a SLURM job's CPUs), unless the launcher already runs
+    several points of this sweep at once (joblib, submitit_local, Ray): then 1, so the
+    machine's cores are shared by points, not oversubscribed."""
+    if cfg.sweep.n_jobs is not None:
+        return int(cfg.sweep.n_jobs)
+    launcher = str(HydraConfig.get().launcher.get("_target_", ""))
+    points = int(read_manifest(sweep_dir).get("jobs", 1))
+    return 1 if points > 1 and launcher.rsplit(".", 1)[-1] in POINTS_AT_ONCE else -1
+
+
 def run_sweep_job(cfg: DictConfig, sweep_dir: Path) -> list[dict[str, Any]]:
-    """Run this job's runs into the sweep store, skipping finished ones; failures are
-    reported with their config and seed, and recorded, and the sweep carries on."""
+    """Run this job's sweep point (all its replicates and arms) into the sweep store,
+    skipping finished runs; failures are reported with their config and seed, and
+    recorded, and the sweep carries on."""
     failures = []
     try:
         config = to_sim_config(cfg)
         specs = specs_for(cfg, config, job_params())
     except ConfigError as err:
-        specs, config = [], None
+        specs = []
         failures.append({"error": f"invalid configuration: {err}", "seed": None})
-    for spec in specs:
-        try:
-            execute(spec, sweep_dir)
-        except Exception as err:
-            failures.append(
-                {
-                    "run_id": spec.run_id,
-                    "seed": spec.config.seed,
-                    "replicate": spec.replicate,
-                    "arm": spec.arm,
-                    "error": f"{type(err).__name__}: {err}",
-                    "traceback": traceback.format_exc(),
-                }
-            )
+    if specs:
+        failures += run_specs(specs, sweep_dir, replicate_jobs(cfg, sweep_dir))
     for f in failures:
         overrides = list(HydraConfig.get().overrides.task)
         f["overrides"] = overrides
@@ -130,8 +150,8 @@ def planned_jobs(cfg: DictConfig) -> list[list[str]]:
 
 
 def signature(cfg: DictConfig, overrides: list[str]) -> str:
-    """What makes a sweep this sweep: its base config and its overrides (not the launcher,
-    so a sweep may resume under another launcher)."""
+    """What makes a sweep this sweep: its base config and its overrides (not the launcher
+    or the number of workers, so a sweep may resume under another launcher)."""
     base = {
         str(k): OmegaConf.to_container(cfg[k], resolve=False)
         if OmegaConf.is_config(cfg[k])
@@ -139,11 +159,16 @@ def signature(cfg: DictConfig, overrides: list[str]) -> str:
         for k in cfg
         if k != "hydra" and k not in DESIGN_KEYS
     }
-    text = json.dumps([base, sorted(overrides)], sort_keys=True, default=str)
+    if isinstance(base.get("sweep"), dict):
+        base["sweep"] = {k: v for k, v in base["sweep"].items() if k != "n_jobs"}
+    kept = [o for o in overrides if o.lstrip("+~").partition("=")[0] != "sweep.n_jobs"]
+    text = json.dumps([base, sorted(kept)], sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def runs_per_job(cfg: DictConfig, job: list[str]) -> int:
+    """A job runs its point's replicates, or one replicate when `sweep.replicate` is given
+    (the older one-job-per-replicate sweeps, still accepted)."""
     replicates = (
         1 if any(o.startswith("sweep.replicate=") for o in job) else int(cfg.sweep.replicates)
     )
@@ -152,8 +177,41 @@ def runs_per_job(cfg: DictConfig, job: list[str]) -> int:
     return replicates * (2 if cfg.sweep.intervention else 1)
 
 
+class SweepWatch:
+    """One progress bar for a whole sweep, in the launching process whatever the launcher:
+    it counts the finished runs' files in the store twice a second."""
+
+    def __init__(self, sweep_dir: Path, total: int, done: int, every: float = 0.5) -> None:
+        self.sweep_dir, self.every = sweep_dir, every
+        self.bar = progress_bar(total, "[accessrace] runs", initial=done)
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._watch, daemon=True)
+        self.thread.start()
+
+    def _count(self) -> None:
+        done = len(list((self.sweep_dir / TIMESERIES).glob("*.parquet")))
+        self.bar.update(done - self.bar.n)
+
+    def _watch(self) -> None:
+        while not self.stopped.wait(self.every):
+            self._count()
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.thread.join()
+        self._count()
+        self.bar.close()
+
+
 class SweepCallback(Callback):  # type: ignore[misc]
-    """Manifest before the jobs, progress as they end, the effect table after."""
+    """Manifest before the jobs, one progress bar while they run, the effect table after."""
+
+    watch: SweepWatch | None = None
+    started: float = 0.0
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Launchers pickle the callbacks into their jobs; the bar stays in this process."""
+        return {k: v for k, v in self.__dict__.items() if k != "watch"}
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         sweep_dir = Path(config.hydra.sweep.dir)
@@ -178,48 +236,26 @@ class SweepCallback(Callback):  # type: ignore[misc]
         except Exception as err:  # Hydra would only warn: a sweep must not start unrecorded
             fail(f"could not start the sweep in {sweep_dir}: {type(err).__name__}: {err}")
         done = len(run_files(sweep_dir))
-        (sweep_dir / PROGRESS).write_text(
-            json.dumps(
-                {
-                    "started": time.time(),
-                    "done_at_start": done,
-                    "session": dt.datetime.now(dt.UTC).isoformat(),
-                }
-            )
-        )
+        self.started = time.time()
         print(
             f"[accessrace] sweep {sweep_dir}: {len(jobs)} jobs, {total} runs planned, "
             f"{done} already done",
             flush=True,
         )
-
-    def on_job_end(self, config: DictConfig, job_return: Any, **kwargs: Any) -> None:
-        if HydraConfig.get().mode is not RunMode.MULTIRUN:
-            return
-        sweep_dir = Path(config.hydra.sweep.dir)
-        total = read_manifest(sweep_dir)["planned_runs"]
-        progress = json.loads((sweep_dir / PROGRESS).read_text())
-        done = len(run_files(sweep_dir))
-        elapsed = time.time() - progress["started"]
-        fresh = done - progress["done_at_start"]
-        eta = (total - done) * elapsed / fresh if fresh > 0 else float("nan")
-        print(
-            f"[accessrace] {done}/{total} runs done, {elapsed:.0f} s elapsed, ETA {eta:.0f} s",
-            flush=True,
-        )
+        self.watch = SweepWatch(sweep_dir, total, done)
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         sweep_dir = Path(config.hydra.sweep.dir)
-        progress = json.loads((sweep_dir / PROGRESS).read_text())
+        if self.watch is not None:
+            self.watch.stop()
         failed = [
-            p
-            for p in (sweep_dir / FAILED).glob("*.json")
-            if p.stat().st_mtime >= progress["started"]
+            p for p in (sweep_dir / FAILED).glob("*.json") if p.stat().st_mtime >= self.started
         ]
         manifest = read_manifest(sweep_dir)
         done = len(run_files(sweep_dir))
         print(
-            f"[accessrace] {done}/{manifest['planned_runs']} runs in {sweep_dir / RUNS}", flush=True
+            f"[accessrace] {done}/{manifest['planned_runs']} runs in {sweep_dir / TIMESERIES}",
+            flush=True,
         )
         if manifest["intervention"] and done:
             print()
@@ -268,7 +304,7 @@ def report_effects(
     if not intervention:
         raise ValueError(f"{sweep_dir} declares no intervention, so it holds no paired runs")
     results = load_results(sweep_dir)
-    treated = results.loc[results["arm"] == "treated", "run_id"]
+    treated = results.loc[results["arm"] == Arm.treated, "run_id"]
     config = load_config(sweep_dir, str(treated.iloc[0]))
     after = after or list(manifest["effects_after"])
     table, at = horizon_effects(results, config, intervention, after, metrics, seed=seed)

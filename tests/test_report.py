@@ -215,7 +215,7 @@ def test_a_partial_sweep_is_reported_as_partial(paired: Path, tmp_path: Path) ->
     copy = tmp_path / "partial"
     shutil.copytree(paired, copy, ignore=shutil.ignore_patterns("report*"))
     treated = load(copy, "summary").query("arm == 'treated'")["run_id"].iloc[0]
-    (copy / "runs" / f"{treated}.parquet").unlink()
+    (copy / "timeseries" / f"{treated}.parquet").unlink()
     status = sweep_status(copy)
     assert status.partial and status.finished == 7 and status.unpaired == 1
     page = parse(build_report(copy))

@@ -77,7 +77,7 @@ def test_a_partial_design_uses_complete_trajectories(design: Path, tmp_path: Pat
     copy = tmp_path / "partial"
     shutil.copytree(design, copy)
     first = pd.read_parquet(copy / "design.parquet").iloc[0]
-    (copy / "runs" / f"{_run_of(copy, first['point_id'])}.parquet").unlink()
+    (copy / "timeseries" / f"{_run_of(copy, first['point_id'])}.parquet").unlink()
     result = analyze(copy)
     assert result.partial and result.used["morris"] == (3, 4)
     assert len(result.indices[result.indices["method"] == "morris"]) == 2 * 3

@@ -90,7 +90,7 @@ def test_sweep_writes_tidy_results_with_provenance_and_resumes(tmp_path: Path) -
 def test_a_crashed_write_leaves_nothing_that_loads(tmp_path: Path) -> None:
     specs = plan(small(steps=12), replicates=2)
     sweep(specs[:1], tmp_path)
-    (tmp_path / "runs" / ".deadbeef.parquet.123.tmp").write_bytes(b"half a file")
+    (tmp_path / "timeseries" / ".deadbeef.parquet.123.tmp").write_bytes(b"half a file")
     assert len(load(tmp_path)["run_id"].unique()) == 1
     assert sweep(specs, tmp_path) == 1
 

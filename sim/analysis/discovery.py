@@ -18,7 +18,7 @@ import dataclasses
 import logging
 import os
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,7 +41,7 @@ from sim.analysis.sensitivity import (
 )
 from sim.config import Config, EventKind, build_dataclass
 from sim.experiment.run import without
-from sim.experiment.store import config_hash, ensure_manifest, load_config, read_manifest
+from sim.experiment.store import Arm, config_hash, ensure_manifest, load_config, read_manifest
 from sim.experiment.store import load as load_results
 
 
@@ -119,10 +119,11 @@ def run_discovery(
     sweep_dir: str | os.PathLike[str],
     *,
     n_jobs: int = 1,
-    progress: Callable[[int, int], None] | None = None,
+    progress: str | None = None,
     description: Mapping[str, Any] | None = None,
 ) -> int:
-    """Check the design, record it, and run the pairs not yet finished (resumable)."""
+    """Check the design, record it, and run the pairs not yet finished (resumable), with a
+    progress bar so described if `progress`."""
     check_spec(config, spec)
     path = Path(sweep_dir)
     design = sample(spec)
@@ -399,7 +400,7 @@ def discover(
     below = below if below is not None else (spec.below if spec else True)
     density = density if density is not None else (spec.density if spec else 0.8)
     results = load_results(path)
-    treated = results.loc[results["arm"] == "treated", "run_id"]
+    treated = results.loc[results["arm"] == Arm.treated, "run_id"]
     if treated.empty:
         raise ValueError(f"{path} holds no paired runs: scenario discovery needs pairs")
     config = load_config(path, str(treated.iloc[0]))

@@ -15,22 +15,22 @@ import pandas as pd
 from scipy import stats
 
 from sim.config import Config, EventKind
-from sim.experiment.store import RUN_COLUMNS, complete_pairs
+from sim.experiment.store import PAIRED_ARMS, RUN_COLUMNS, Arm, complete_pairs
 
 
 def paired_differences(results: pd.DataFrame, metric: str) -> pd.DataFrame:
     """Treated minus control per pair and month: columns point_id, pair_id, step, difference."""
     _require(results, metric)
     arms = set(results["arm"].unique())
-    if not {"treated", "control"} <= arms:
+    if not set(PAIRED_ARMS) <= arms:
         raise ValueError(
             f"the results hold arms {sorted(arms)}: effects need paired 'treated' and "
             "'control' runs (declare an intervention)"
         )
     wide = results.pivot_table(
         index=["point_id", "pair_id", "step"], columns="arm", values=metric, aggfunc="first"
-    ).dropna(subset=["treated", "control"])
-    wide["difference"] = wide["treated"] - wide["control"]
+    ).dropna(subset=list(PAIRED_ARMS))
+    wide["difference"] = wide[Arm.treated] - wide[Arm.control]
     return wide.reset_index()[["point_id", "pair_id", "step", "difference"]]
 
 

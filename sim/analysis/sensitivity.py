@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,7 +36,6 @@ from sim.experiment.store import (
     config_hash,
     ensure_manifest,
     read_manifest,
-    run_files,
 )
 from sim.experiment.store import load as load_results
 from sim.model.model import AccessModel
@@ -265,19 +264,11 @@ def run_design(
     specs: Sequence[RunSpec],
     sweep_dir: Path,
     n_jobs: int,
-    progress: Callable[[int, int], None] | None = None,
-    chunk: int = 64,
+    progress: str | None = None,
 ) -> int:
-    """Run the specs not yet finished in `sweep_dir` in chunks (for progress reports);
-    returns the number run now."""
-    done_ids = {f.name.removesuffix(".parquet") for f in run_files(sweep_dir)}
-    todo = [s for s in specs if s.run_id not in done_ids]
-    made = 0
-    for start in range(0, len(todo), chunk):
-        made += sweep(todo[start : start + chunk], sweep_dir, n_jobs)
-        if progress is not None:
-            progress(len(specs) - len(todo) + start + len(todo[start : start + chunk]), len(specs))
-    return made
+    """Run the specs not yet finished in `sweep_dir`, with a progress bar so described
+    (sim.experiment.run.progress_bar) if `progress`; returns the number run now."""
+    return sweep(specs, sweep_dir, n_jobs, progress=progress)
 
 
 def run_sensitivity(
@@ -286,10 +277,11 @@ def run_sensitivity(
     sweep_dir: str | os.PathLike[str],
     *,
     n_jobs: int = 1,
-    progress: Callable[[int, int], None] | None = None,
+    progress: str | None = None,
     description: Mapping[str, Any] | None = None,
 ) -> int:
-    """Check the design, record it (manifest and design file), and run what is missing.
+    """Check the design, record it (manifest and design file), and run what is missing
+    (with a progress bar so described, if `progress`).
 
     Raises SensitivityError for a bad design and sim.results.SweepMismatchError when the
     directory holds another sweep. Returns the number of runs made now.

@@ -6,6 +6,8 @@ import dataclasses
 import datetime as dt
 import math
 import os
+import sys
+import traceback
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,9 +16,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import yaml
+from tqdm import tqdm
 
 from sim.config import Config, ConfigError, EventKind
-from sim.experiment.store import RunSpec, atomic_path, config_hash, is_done, write_run
+from sim.experiment.store import Arm, RunSpec, atomic_path, config_hash, is_done, write_run
 from sim.model.metrics import ENTITY_REPORTERS
 from sim.model.model import AccessModel
 
@@ -202,12 +205,12 @@ def plan(
         treated = config.replace(seed=seed)
         extra = dict(params or {})
         if not intervention:
-            specs.append(RunSpec(treated, i, "single", "", point_id, extra))
+            specs.append(RunSpec(treated, i, Arm.single, "", point_id, extra))
             continue
         control = without(treated, intervention)
         pair_id = config_hash(control)
-        specs.append(RunSpec(treated, i, "treated", pair_id, point_id, extra))
-        specs.append(RunSpec(control, i, "control", pair_id, point_id, extra))
+        specs.append(RunSpec(treated, i, Arm.treated, pair_id, point_id, extra))
+        specs.append(RunSpec(control, i, Arm.control, pair_id, point_id, extra))
     return specs
 
 
@@ -221,14 +224,84 @@ def execute(spec: RunSpec, sweep_dir: Path) -> bool:
     return True
 
 
-def sweep(specs: Sequence[RunSpec], sweep_dir: str | os.PathLike[str], n_jobs: int = 1) -> int:
-    """Run every spec not yet in `sweep_dir` (resumable), in parallel with joblib.
+def attempt(spec: RunSpec, sweep_dir: Path) -> dict[str, Any] | None:
+    """Run `spec` into the store unless it is there; a failure comes back as a record (with
+    its traceback), so one bad run never stops the others. (Here, not in experiments/, so
+    that a worker process imports only what running needs.)"""
+    try:
+        execute(spec, sweep_dir)
+    except Exception as err:
+        return {
+            "run_id": spec.run_id,
+            "seed": spec.config.seed,
+            "replicate": spec.replicate,
+            "arm": str(spec.arm),
+            "error": f"{type(err).__name__}: {err}",
+            "traceback": traceback.format_exc(),
+        }
+    return None
+
+
+def progress_bar(total: int, desc: str, unit: str = "run", initial: int = 0) -> tqdm[Any]:
+    """The one progress display of runs and sweeps: a tqdm bar (with its ETA) on stderr,
+    silent when stderr is not a terminal (logs, tests)."""
+    return tqdm(
+        total=total,
+        initial=initial,
+        desc=desc,
+        unit=unit,
+        file=sys.stderr,
+        disable=None,
+        dynamic_ncols=True,
+    )
+
+
+def parallel_map(
+    fn: Callable[..., Any],
+    items: Sequence[Any],
+    *args: Any,
+    n_jobs: int = 1,
+    progress: str | None = None,
+    total: int | None = None,
+) -> list[Any]:
+    """`fn(item, *args)` for every item, in joblib worker processes, in completion order.
+
+    The loky backend is named, so a call made inside a worker of an outer joblib pool
+    (Hydra's joblib launcher) still uses processes, not joblib's nested default of threads.
+    With `progress`, a bar so described counts items done out of `total` (default: all).
+    """
+    from joblib import Parallel, delayed
+
+    if not items:
+        return []
+    total = len(items) if total is None else total
+    bar = progress_bar(total, progress, initial=total - len(items)) if progress else None
+    parallel = Parallel(n_jobs=n_jobs, backend="loky", return_as="generator_unordered")
+    out = []
+    try:
+        for value in parallel(delayed(fn)(item, *args) for item in items):
+            out.append(value)
+            if bar is not None:
+                bar.update()
+    finally:
+        if bar is not None:
+            bar.close()
+    return out
+
+
+def sweep(
+    specs: Sequence[RunSpec],
+    sweep_dir: str | os.PathLike[str],
+    n_jobs: int = 1,
+    progress: str | None = None,
+) -> int:
+    """Run every spec not yet in `sweep_dir` (resumable), in parallel with joblib; with
+    `progress`, a bar so described (see :func:`progress_bar`).
 
     For parameter sweeps on a cluster, use the Hydra command line and its launchers.
     Returns the number of runs made now.
     """
-    from joblib import Parallel, delayed
-
     path = Path(sweep_dir)
-    done = Parallel(n_jobs=n_jobs)(delayed(execute)(s, path) for s in specs)
+    todo = [s for s in specs if not is_done(path, s)]
+    done = parallel_map(execute, todo, path, n_jobs=n_jobs, progress=progress, total=len(specs))
     return sum(bool(d) for d in done)

@@ -1,10 +1,14 @@
-"""The result store of a sweep: one Parquet file per run, written atomically, with provenance.
+"""The result store of a sweep: Parquet files per run, written atomically, with provenance.
 
-A sweep directory holds ``manifest.json`` (what the sweep is, written once) and
-``runs/<run_id>.parquet`` (a run's time series; its presence means the run finished)
-beside ``runs/<run_id>.events.parquet``. A run's id is the hash of its resolved config,
-so re-running a sweep skips what is already written and no row is ever duplicated.
-A run killed mid-write leaves at most a hidden temporary file, which :func:`load` ignores.
+A sweep directory holds ``manifest.json`` (what the sweep is, written once) and two
+folders, one table each: ``events/<run_id>.parquet`` (a run's event log) and
+``timeseries/<run_id>.parquet`` (its monthly metrics, written last: its presence means
+the run finished). Every row of both carries its run's id, point, pair, arm, replicate,
+seed, scenario and swept parameters as columns, so DuckDB, polars or pyarrow read a
+whole sweep with one glob (README, "Sweeps"). A run's id is the hash of its resolved
+config, so re-running a sweep skips what is already written and no row is ever
+duplicated. A run killed mid-write leaves at most a hidden temporary file, which every
+reader here and the globs ``*.parquet`` ignore.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from enum import StrEnum
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,15 +40,46 @@ from sim.config import Config
 if TYPE_CHECKING:
     from sim.experiment.run import Result
 
-RUNS = "runs"
+TIMESERIES = "timeseries"
+EVENTS = "events"
+LEGACY_RUNS = "runs"
+"""The folder of the old layout (time series and events mixed); refused with advice."""
 MANIFEST = "manifest.json"
 PROVENANCE_KEY = b"accessrace"
 RUN_COLUMNS = ["run_id", "point_id", "pair_id", "arm", "replicate"]
-"""Provenance columns every row of a sweep's time series carries (besides seed, step)."""
+"""Provenance columns every row of a sweep's time series and events carries (besides seed
+and scenario)."""
+EVENT_SCHEMA = pa.schema(
+    [
+        ("step", pa.int64()),
+        ("kind", pa.string()),
+        ("actor", pa.string()),
+        ("target", pa.string()),
+        ("reason", pa.string()),
+        ("value", pa.float64()),
+    ]
+)
+"""The event log's columns and types, fixed so that a run without events writes the same
+schema as one with (readers of a whole folder need one schema)."""
+
+
+class Arm(StrEnum):
+    """A run's role: alone, or one arm of a paired counterfactual (the value is on disk)."""
+
+    single = "single"
+    treated = "treated"
+    control = "control"
+
+
+PAIRED_ARMS = (Arm.treated, Arm.control)
 
 
 class SweepMismatchError(RuntimeError):
     """A sweep directory already holds a different sweep; nothing was written."""
+
+
+class SweepLayoutError(SweepMismatchError):
+    """A sweep directory written in an older layout of the store; nothing was written."""
 
 
 def config_hash(config: Config | Mapping[str, Any]) -> str:
@@ -59,8 +95,8 @@ class RunSpec:
 
     config: Config
     replicate: int = 0
-    arm: str = "single"
-    """'single', or 'treated' / 'control' in a paired counterfactual."""
+    arm: Arm = Arm.single
+    """Alone, or the treated or control arm of a paired counterfactual."""
     pair_id: str = ""
     """Shared by the two arms of a pair (common random numbers)."""
     point_id: str = ""
@@ -121,7 +157,7 @@ def provenance(spec: RunSpec, started: dt.datetime, finished: dt.datetime) -> di
         "config_hash": spec.run_id,
         "seed": spec.config.seed,
         "replicate": spec.replicate,
-        "arm": spec.arm,
+        "arm": str(spec.arm),
         "pair_id": spec.pair_id,
         "point_id": spec.point_id,
         "params": dict(spec.params),
@@ -138,19 +174,39 @@ def provenance(spec: RunSpec, started: dt.datetime, finished: dt.datetime) -> di
 
 
 def run_path(sweep_dir: Path, run_id: str) -> Path:
-    return sweep_dir / RUNS / f"{run_id}.parquet"
+    """A run's time-series file: its presence means the run finished."""
+    return sweep_dir / TIMESERIES / f"{run_id}.parquet"
+
+
+def events_path(sweep_dir: Path, run_id: str) -> Path:
+    return sweep_dir / EVENTS / f"{run_id}.parquet"
 
 
 def is_done(sweep_dir: Path, spec: RunSpec) -> bool:
     return run_path(sweep_dir, spec.run_id).exists()
 
 
+def check_layout(sweep_dir: Path) -> None:
+    """Refuse a sweep directory in the old layout (``runs/``), saying how to move it."""
+    if (sweep_dir / LEGACY_RUNS).is_dir() and not (sweep_dir / TIMESERIES).is_dir():
+        raise SweepLayoutError(
+            f"{sweep_dir} holds runs in the old layout ({LEGACY_RUNS}/); move "
+            f"{LEGACY_RUNS}/<id>.events.parquet to {EVENTS}/<id>.parquet and "
+            f"{LEGACY_RUNS}/<id>.parquet to {TIMESERIES}/<id>.parquet, or re-run the sweep "
+            "into a new directory"
+        )
+
+
 def _write_table(
-    frame: pd.DataFrame, constants: Mapping[str, object], path: Path, meta: dict[str, Any]
+    frame: pd.DataFrame,
+    constants: Mapping[str, object],
+    path: Path,
+    meta: dict[str, Any],
+    schema: pa.Schema | None = None,
 ) -> None:
     """Write `frame` plus one column per constant (appended in Arrow: a pandas `assign`
     of ~100 columns cost more than the Parquet write)."""
-    table = pa.Table.from_pandas(frame, preserve_index=False)
+    table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
     for name, value in constants.items():
         table = table.append_column(name, pa.repeat(pa.scalar(value), table.num_rows))
     merged = {**(table.schema.metadata or {}), PROVENANCE_KEY: json.dumps(meta).encode()}
@@ -161,19 +217,26 @@ def _write_table(
 def write_run(
     sweep_dir: Path, spec: RunSpec, result: Result, started: dt.datetime, finished: dt.datetime
 ) -> Path:
-    """Write one finished run: its events, then its time series (the completion mark)."""
+    """Write one finished run: its events, then its time series (the completion mark).
+
+    Both files carry the run's columns (ids, arm, replicate, swept parameters; the events
+    also seed and scenario, which the time series has from the model), so a glob over
+    either folder reads as one table.
+    """
     meta = provenance(spec, started, finished)
     columns: dict[str, object] = {
         "run_id": spec.run_id,
         "point_id": spec.point_id,
         "pair_id": spec.pair_id,
-        "arm": spec.arm,
+        "arm": str(spec.arm),
         "replicate": spec.replicate,
     }
     params = {f"param__{k}": str(v) for k, v in spec.params.items()}
-    (sweep_dir / RUNS).mkdir(parents=True, exist_ok=True)
-    events = sweep_dir / RUNS / f"{spec.run_id}.events.parquet"
-    _write_table(result.events, columns, events, meta)
+    for folder in (EVENTS, TIMESERIES):
+        (sweep_dir / folder).mkdir(parents=True, exist_ok=True)
+    run_keys = {"seed": spec.config.seed, "scenario": spec.config.scenario.name}
+    events = events_path(sweep_dir, spec.run_id)
+    _write_table(result.events, {**run_keys, **columns, **params}, events, meta, EVENT_SCHEMA)
     path = run_path(sweep_dir, spec.run_id)
     _write_table(result.timeseries, {**columns, **params}, path, meta)
     return path
@@ -206,6 +269,7 @@ def ensure_manifest(sweep_dir: Path, signature: str, description: Mapping[str, A
 
     Raises SweepMismatchError when `sweep_dir` was written by a different sweep.
     """
+    check_layout(sweep_dir)
     path = sweep_dir / MANIFEST
     if path.exists():
         existing = json.loads(path.read_text())
@@ -236,14 +300,18 @@ def read_manifest(sweep_dir: Path) -> dict[str, Any]:
 
 def complete_pairs(results: pd.DataFrame) -> pd.DataFrame:
     """The treated and control runs (or rows) whose pair has both arms finished."""
-    pairs = results[results["arm"].isin(["treated", "control"])]
+    pairs = results[results["arm"].isin(PAIRED_ARMS)]
     return pairs[pairs.groupby("pair_id")["arm"].transform("nunique") == 2]
 
 
 def run_files(sweep_dir: str | os.PathLike[str]) -> list[Path]:
     """Finished runs' time-series files (temporary files of killed runs are ignored)."""
-    runs = Path(sweep_dir) / RUNS
-    return sorted(p for p in runs.glob("*.parquet") if not p.name.endswith(".events.parquet"))
+    path = Path(sweep_dir)
+    check_layout(path)
+    return sorted((path / TIMESERIES).glob("*.parquet"))
+
+
+ID_COLUMNS = ["step", "seed", "scenario", *RUN_COLUMNS]
 
 
 def load(sweep_dir: str | os.PathLike[str], kind: str = "timeseries") -> pd.DataFrame:
@@ -251,20 +319,35 @@ def load(sweep_dir: str | os.PathLike[str], kind: str = "timeseries") -> pd.Data
 
     kind = 'timeseries': every month of every run, with run_id, point_id, pair_id, arm,
     replicate, seed and swept parameters as columns; 'summary': one row per run (its
-    final month); 'events': every run's event log.
+    final month); 'events': every finished run's event log, with the same run columns;
+    'long': the time series melted to (ids, params, metric, entity, value), one table
+    whatever the labs and providers of each point.
     """
-    kinds = ("timeseries", "summary", "events")
+    kinds = ("timeseries", "summary", "events", "long")
     if kind not in kinds:
         raise ValueError(f"kind = {kind!r}: expected one of {kinds}")
     files = run_files(sweep_dir)
     if not files:
-        raise FileNotFoundError(f"{sweep_dir} holds no finished runs (looked in {RUNS}/)")
+        raise FileNotFoundError(f"{sweep_dir} holds no finished runs (looked in {TIMESERIES}/)")
     if kind == "events":
-        files = [f.with_name(f.name.replace(".parquet", ".events.parquet")) for f in files]
+        files = [events_path(Path(sweep_dir), f.stem) for f in files]
     frame = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
     if kind == "summary":
         frame = frame.loc[frame.groupby("run_id")["step"].idxmax()].reset_index(drop=True)
+    if kind == "long":
+        frame = long_form(frame)
     return frame
+
+
+def long_form(timeseries: pd.DataFrame) -> pd.DataFrame:
+    """A sweep's time series melted to its run columns, ``metric``, ``entity`` (empty for a
+    model-wide metric) and ``value``: the same columns for every sweep point."""
+    ids = [c for c in timeseries.columns if c in ID_COLUMNS or c.startswith("param__")]
+    long = timeseries.melt(id_vars=ids, var_name="column", value_name="value")
+    parts = long["column"].str.split("__", n=1, expand=True)
+    long["metric"] = parts[0]
+    long["entity"] = parts[1].fillna("") if parts.shape[1] > 1 else ""
+    return long[[*ids, "metric", "entity", "value"]]
 
 
 def load_config(sweep_dir: str | os.PathLike[str], run_id: str) -> Config:
@@ -300,8 +383,8 @@ class SweepStatus:
     @property
     def mixed(self) -> bool:
         """The runs mix scenarios, or paired with unpaired runs."""
-        paired = {"treated", "control"} & set(self.arms)
-        return len(self.scenarios) > 1 or ("single" in self.arms and bool(paired))
+        paired = set(PAIRED_ARMS) & set(self.arms)
+        return len(self.scenarios) > 1 or (Arm.single in self.arms and bool(paired))
 
     def messages(self) -> list[str]:
         """What is missing or odd, in plain words (empty for a complete sweep)."""
@@ -326,7 +409,7 @@ class SweepStatus:
             out.append(
                 f"the runs mix scenarios {list(self.scenarios)}; effects are per parameter point"
             )
-        if "single" in self.arms and ({"treated", "control"} & set(self.arms)):
+        if Arm.single in self.arms and (set(PAIRED_ARMS) & set(self.arms)):
             out.append("the runs mix paired and unpaired runs; effects use the pairs only")
         return out
 
@@ -356,7 +439,7 @@ def sweep_status(sweep_dir: str | os.PathLike[str]) -> SweepStatus:
         )
         scenarios = sorted(runs["scenario"].astype(str).unique())
         arms = sorted(runs["arm"].astype(str).unique())
-        paired = runs["arm"].isin(["treated", "control"]).sum()
+        paired = runs["arm"].isin(PAIRED_ARMS).sum()
         unpaired = int(paired - len(complete_pairs(runs)))
     return SweepStatus(
         None if planned is None else int(planned),
