@@ -1,6 +1,6 @@
 # Two commands do all the set-up (see README):
 #   make run     the flagship paired experiment, on embedded defaults
-#   make test    lint, type checks and the whole test suite
+#   make test    lint, type checks and the whole test suite (and the browser it needs)
 # Both create .venv (Python >= 3.12) and install the project into it when needed.
 
 VENV   := .venv
@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 PYTHON ?= $(shell command -v python3.12 || command -v python3)
 ARGS   ?=
 
-.PHONY: run test lint bench clean-venv
+.PHONY: run test lint browser bench clean-venv
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 12))' || { \
@@ -29,7 +29,12 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check sim experiments tests benchmarks notebooks docs
 	$(BIN)/mypy
 
-test: lint
+# The dashboard test's Chromium: installed on Debian as root (or with sudo -n); elsewhere
+# a one-line instruction, before anything runs.
+browser:
+	@.ci/ensure-browser
+
+test: browser lint
 	$(BIN)/pytest
 
 bench: $(STAMP)

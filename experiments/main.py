@@ -32,11 +32,12 @@ from experiments.sweeps import (
 )
 from sim import Config, ConfigError, RunDirectoryError, run
 from sim.analysis.summary import summarize
+from sim.config.files import config_dir
 from sim.experiment.run import progress_bar
 from sim.experiment.store import ensure_manifest, is_done
 
 register()
-CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
+CONFIG_DIR = config_dir()  # configs/ in a checkout, the installed copy from a wheel
 
 
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="config")

@@ -1,8 +1,21 @@
-"""Shared fixtures."""
+"""Shared fixtures, and the time budget every test keeps.
+
+Time budgets keep `make test` well under 20 minutes as the suite grows. A test that needs
+more than FAST_BUDGET seconds says so, with its budget, where it is defined:
+
+    @pytest.mark.slow(seconds=120)
+
+A test over its budget is named in a loud warning at the end of the session; over twice its
+budget (a wide margin: the machines are shared), it fails, so the budget is raised on
+purpose or the test made faster. Setup counts (a slow fixture is part of the first test that
+uses it). ACCESSRACE_BUDGET_SCALE=2 doubles every budget on a slower machine. `-m "not slow"`
+runs the fast suite alone.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Generator
 
 import pytest
 from hydra import compose, initialize_config_dir
@@ -10,6 +23,81 @@ from hydra import compose, initialize_config_dir
 from experiments.main import CONFIG_DIR
 from experiments.schema import to_sim_config
 from sim import Config
+
+FAST_BUDGET = 30.0
+"""Seconds any test without a `slow` mark may take (setup included)."""
+FAIL_FACTOR = 2.0
+"""Fail a test that takes more than this multiple of its budget; warn above the budget."""
+SCALE = float(os.environ.get("ACCESSRACE_BUDGET_SCALE", "1"))
+
+_setup_seconds: dict[str, float] = {}
+_over_budget: list[str] = []
+_slow_tests: list[tuple[str, float, float]] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "slow(seconds): a test that needs more than FAST_BUDGET seconds, and its written "
+        "budget (tests/conftest.py enforces it)",
+    )
+
+
+def budget_of(item: pytest.Item) -> tuple[float, bool]:
+    """The test's budget in seconds (scaled) and whether it is marked slow."""
+    mark = item.get_closest_marker("slow")
+    if mark is None:
+        return FAST_BUDGET * SCALE, False
+    seconds = mark.kwargs.get("seconds", mark.args[0] if mark.args else None)
+    if not isinstance(seconds, int | float) or seconds <= 0:
+        raise pytest.UsageError(f"{item.nodeid}: write its budget, @pytest.mark.slow(seconds=N)")
+    return float(seconds) * SCALE, True
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        budget_of(item)  # a slow mark without a budget stops the session before it runs
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    if call.when == "setup":
+        _setup_seconds[item.nodeid] = report.duration
+    if call.when != "call":
+        return report
+    took = _setup_seconds.pop(item.nodeid, 0.0) + report.duration
+    budget, slow = budget_of(item)
+    if slow:
+        _slow_tests.append((item.nodeid, budget, took))
+    if took <= budget:
+        return report
+    how = f"{item.nodeid} took {took:.1f} s, over its {budget:.0f} s budget"
+    if not slow:
+        how += " for tests without @pytest.mark.slow(seconds=...)"
+    _over_budget.append(how)
+    if report.passed and took > FAIL_FACTOR * budget:
+        report.outcome = "failed"
+        report.longrepr = (
+            f"{how} by more than {FAIL_FACTOR:g}x: make it faster or raise its budget "
+            "(tests/conftest.py explains)"
+        )
+    return report
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _slow_tests:
+        terminalreporter.section("time budgets of slow tests")
+        for nodeid, budget, took in sorted(_slow_tests, key=lambda t: -t[2]):
+            terminalreporter.write_line(f"{took:7.1f} s of {budget:5.0f} s  {nodeid}")
+        total = sum(budget for _, budget, _ in _slow_tests)
+        terminalreporter.write_line(f"{'':>7}   {total:5.0f} s  budgeted in all")
+    if _over_budget:
+        terminalreporter.section("OVER TIME BUDGET", red=True, bold=True)
+        for line in _over_budget:
+            terminalreporter.write_line(line, red=True, bold=True)
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -24,7 +24,10 @@ def test_readme_commands_exist() -> None:
     makefile = (REPO / "Makefile").read_text()
     assert "make run" in readme and "make test" in readme
     assert "\nrun:" in makefile and "\ntest:" in makefile
-    assert "make test" in (REPO / ".ci" / "run").read_text()
+    ci = (REPO / ".ci" / "run").read_text().splitlines()
+    steps = [line for line in ci if line and not line.startswith(("#", "set ", "cd "))]
+    assert steps == ["make test"], "CI runs the README's test command and nothing else"
+    assert "\ntest: browser" in makefile, "make test sets up the dashboard test's browser"
     for preset in (REPO / "configs" / "scenario").glob("*.yaml"):
         assert f"`{preset.stem}`" in readme, preset.stem
     for policy in (REPO / "configs" / "policy").glob("*.yaml"):

@@ -82,6 +82,7 @@ class Numbers(HTMLParser):
             self.values[self._group, self._role] = data
 
 
+@pytest.mark.slow(seconds=40)
 def test_a_small_policy_sweep_reports_heatmaps_and_the_frontier(tmp_path: Path) -> None:
     proc = run_cli(
         "experiment=policy_sweep",

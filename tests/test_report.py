@@ -240,6 +240,7 @@ def test_an_empty_sweep_says_what_is_missing(tmp_path: Path) -> None:
     assert page.figures == []
 
 
+@pytest.mark.slow(seconds=60)
 def test_the_report_command(paired: Path, tmp_path: Path) -> None:
     out = tmp_path / "r.html"
     cmd = [sys.executable, "-m", "experiments.report", str(paired), "--out", str(out)]
@@ -257,6 +258,7 @@ def test_the_report_command(paired: Path, tmp_path: Path) -> None:
     assert "Traceback" not in bad.stderr
 
 
+@pytest.mark.slow(seconds=60)
 def test_the_flagship_job_writes_its_report(tmp_path: Path) -> None:
     proc = run_cli(
         "experiment=flagship",

@@ -128,6 +128,7 @@ def test_unknown_outcomes_are_refused_before_anything_runs(tmp_path: Path) -> No
     assert not (tmp_path / "manifest.json").exists()
 
 
+@pytest.mark.slow(seconds=45)
 def test_the_command_line_runs_a_design_and_refuses_a_bad_range(tmp_path: Path) -> None:
     tiny = ["population.n_developers=300", "steps=30", "sensitivity.n_jobs=1"]
     ranges = "sensitivity.parameters=[{path:population.trust_weight,low:0.5,high:4}]"

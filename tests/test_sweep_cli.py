@@ -32,6 +32,7 @@ def sorted_results(path: Path) -> pd.DataFrame:
     return load(path).sort_values(["run_id", "step"]).reset_index(drop=True)
 
 
+@pytest.mark.slow(seconds=60)
 def test_paired_sweep_prints_effects_and_resumes(tmp_path: Path) -> None:
     args = sweep_args(tmp_path, "s", 3, *PAIRED)
     proc = run_cli(*args, cwd=tmp_path)
@@ -46,6 +47,7 @@ def test_paired_sweep_prints_effects_and_resumes(tmp_path: Path) -> None:
     assert {f: f.stat().st_mtime_ns for f in run_files(tmp_path / "s")} == files
 
 
+@pytest.mark.slow(seconds=45)
 def test_a_different_sweep_into_the_same_directory_is_refused(tmp_path: Path) -> None:
     assert run_cli(*sweep_args(tmp_path, "s", 2, *TINY), cwd=tmp_path).returncode == 0
     manifest = read_manifest(tmp_path / "s")
@@ -67,6 +69,7 @@ def test_workers_per_point_change_neither_results_nor_the_sweep(tmp_path: Path) 
     assert "param__sweep.n_jobs" not in load(tmp_path / "s").columns
 
 
+@pytest.mark.slow(seconds=150)
 def test_every_launcher_gives_identical_results(tmp_path: Path) -> None:
     results = {}
     for launcher in ("basic", "joblib", "submitit_local", "ray_local"):
@@ -78,6 +81,7 @@ def test_every_launcher_gives_identical_results(tmp_path: Path) -> None:
         pd.testing.assert_frame_equal(frame, results["basic"], check_exact=True, obj=launcher)
 
 
+@pytest.mark.slow(seconds=40)
 def test_a_failed_run_is_reported_and_the_sweep_carries_on(tmp_path: Path) -> None:
     args = ["-m", "labs.rival.intensity=0.5,1.5", f"hydra.sweep.dir={tmp_path / 's'}", *TINY]
     proc = run_cli(*args, cwd=tmp_path)
@@ -89,6 +93,7 @@ def test_a_failed_run_is_reported_and_the_sweep_carries_on(tmp_path: Path) -> No
     assert list((tmp_path / "s" / "failed").glob("*.json"))
 
 
+@pytest.mark.slow(seconds=45)
 def test_killed_sweep_loses_at_most_the_runs_in_flight(tmp_path: Path) -> None:
     exe = Path(sys.executable).with_name("accessrace")
     args = [
@@ -151,6 +156,7 @@ def test_slurm_launcher_config_composes(tmp_path: Path) -> None:
     assert "SlurmLauncher" in proc.stdout and "timeout_min: 60" in proc.stdout
 
 
+@pytest.mark.slow(seconds=60)
 def test_flagship_experiment_is_a_paired_parallel_sweep(tmp_path: Path) -> None:
     proc = run_cli("experiment=flagship", "--cfg", "all", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr

@@ -25,12 +25,13 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
 from sim.config import Config, ConfigError
+from sim.config.files import config_dir
 from sim.model.model import AccessModel
 from sim.model.policies import Action, Decision
 from sim.model.provider import AccessState
 from sim.viz.style import PALETTE
 
-CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs"
+CONFIG_DIR = config_dir()
 PRESETS = tuple(sorted(path.stem for path in (CONFIG_DIR / "scenario").glob("*.yaml")))
 USER_REASON = "dashboard: revoked by the user"
 MARKER = "#FF0000"
