@@ -100,10 +100,6 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
             terminalreporter.write_line(line, red=True, bold=True)
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "slow: takes more than about 5 s")
-
-
 @pytest.fixture
 def composer() -> Callable[..., Config]:
     """Compose the Hydra config (as the CLI does) and convert it to a sim.Config."""

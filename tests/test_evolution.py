@@ -302,7 +302,7 @@ def test_docking_driver_is_seeded_and_batched() -> None:
         simulate_revisions(PD, 8, 0.5, 0.1, 100, np.random.default_rng(), initial=[3, 3])
 
 
-@pytest.mark.slow
+@pytest.mark.slow(seconds=40)
 @pytest.mark.parametrize(
     ("W", "s", "p_r", "beta"),
     [(dsair.EARLY_W, 1.5, 0.7, 0.02), (dsair.LATE_W, 1.5, 0.8, 1.0)],
