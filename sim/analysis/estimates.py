@@ -171,14 +171,24 @@ def horizon_effects(
 def headline_metrics(config: Config, intervention: Sequence[EventKind]) -> list[str]:
     """The outcomes a policy analyst asks about first, named for the intervention: the
     revoked lab's capability, the frontier, trust in the revoking provider, the open-weights
-    share and market concentration."""
+    share and market concentration; then the revoker's side (did revoking pay?): its lab's
+    lead, and the provider's developer revenue and payoff."""
     metrics = ["frontier_capability"]
     revoke = [e for e in config.scenario.events if e.kind is EventKind.revoke_access]
-    if EventKind.revoke_access in intervention and revoke:
-        metrics = [f"capability__{revoke[0].lab}", *metrics, f"trust__{revoke[0].provider}"]
-    else:
-        metrics += ["developer_trust"]
-    return [*metrics, "open_weights_share", "hhi"]
+    if not (EventKind.revoke_access in intervention and revoke):
+        return [*metrics, "developer_trust", "open_weights_share", "hhi"]
+    provider = str(revoke[0].provider)
+    owner = config.providers[provider].owner or provider
+    return [
+        f"capability__{revoke[0].lab}",
+        *metrics,
+        f"trust__{provider}",
+        "open_weights_share",
+        "hhi",
+        f"lead__{owner}",
+        f"developer_revenue__{provider}",
+        f"payoff__{provider}",
+    ]
 
 
 def intervention_month(config: Config, intervention: Sequence[EventKind]) -> int:

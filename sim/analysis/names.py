@@ -33,6 +33,12 @@ ENTITY_LABELS: dict[str, tuple[str, str]] = {
     "lab_revenue": ("revenue of {}", "compute units/month"),
     "provider_revenue": ("revenue of {}", "compute units/month"),
     "frontier": ("frontier capability in {}", "capability index"),
+    "payoff": ("payoff of {}", "compute units/month"),
+    "developer_revenue": ("developer revenue of {}", "compute units/month"),
+    "client_fees": ("API fees earned by {}", "compute units/month"),
+    "lead": ("lead of {} over the best alternative", "log quality"),
+    "monitoring": ("monitoring by {}", "detection hazard per unit volume"),
+    "eval_capacity": ("in-house evaluation capacity of {}", "compute units"),
 }
 GROUP_LABELS: dict[str, str] = {
     "policy": "access policy of every provider",

@@ -17,8 +17,9 @@ from sim.model.events import schedule
 from sim.model.lab import Lab, Route
 from sim.model.market import best_alternative_lead, settle
 from sim.model.metrics import collector
-from sim.model.population import NewsItem, Population, check_memory, row_pick
+from sim.model.population import Population, check_memory, row_pick
 from sim.model.provider import AccessState, APIProvider, Usage
+from sim.model.public import PublicWorld
 from sim.model.safety import disasters
 from sim.model.strategies import adapt
 
@@ -38,12 +39,8 @@ in one phase's draws (say, news of a revocation) leaves the others' draws unchan
 run with and without an intervention share common random numbers. New streams are added
 at the end, which leaves the earlier ones unchanged."""
 
-REPUTATION_LAG = 3
-"""Months after a revocation at which providers read how trust in the revoker reacted
-(a quarter: news has spread by then; ODD §7.2)."""
 
-
-class AccessModel(mesa.Model):  # type: ignore[misc]
+class AccessModel(PublicWorld, mesa.Model):  # type: ignore[misc]
     """Frontier labs competing through API access; one step is one month.
 
     Agents act on the world through the public operations of :class:`sim.model.world.World`
@@ -134,9 +131,6 @@ class AccessModel(mesa.Model):  # type: ignore[misc]
 
     # --- lookups -------------------------------------------------------------------------
 
-    def lab(self, name: str) -> Lab:
-        return self.labs[self._lab_index[name]]
-
     def provider(self, name: str) -> APIProvider:
         return self.providers[self._provider_index[name]]
 
@@ -145,126 +139,6 @@ class AccessModel(mesa.Model):  # type: ignore[misc]
 
     def provider_index(self, name: str) -> int:
         return self._provider_index[name]
-
-    # --- the world, as agents see it (sim.model.world.World) -------------------------------
-
-    def log(
-        self,
-        kind: str,
-        actor: str | None,
-        target: str | None,
-        reason: str = "",
-        value: float | None = None,
-    ) -> None:
-        """Record an event for events.parquet and this month's tallies."""
-        self.event_log.append(
-            {
-                "step": self.month,
-                "kind": kind,
-                "actor": actor,
-                "target": target,
-                "reason": reason,
-                "value": value,
-            }
-        )
-        self.tally[kind] += 1
-        self.totals[kind] += 1
-
-    def access_state(self, lab: str, provider: str) -> AccessState:
-        state: AccessState = self.access_graph.edges[lab, provider]["state"]
-        return state
-
-    def access_attr(self, lab: str, provider: str, name: str, default: Any) -> Any:
-        return self.access_graph.edges[lab, provider].get(name, default)
-
-    def set_access(self, lab: str, provider: str, state: AccessState, **attrs: Any) -> None:
-        self.access_graph.add_edge(lab, provider, state=state, **attrs)
-
-    def provoked(self, provider: APIProvider, client: Lab) -> bool:
-        """Does an API owned by `client` revoke `provider`'s own lab as a first strike, while
-        that lab distrusts the client? Retaliations do not count, so two tit-for-tat
-        providers do not lock each other out in an endless echo once the first strike is
-        lifted."""
-        owner = provider.owner
-        if owner is None:
-            return False
-        threshold = self.config.relations.retaliation_threshold
-        if self.lab_trust_of(owner, client.name) >= threshold:
-            return False
-        for q in self.providers:
-            if q.owner == client.name:
-                edge = self.access_graph.edges[owner, q.name]
-                if edge["state"] is AccessState.REVOKED and not edge.get("retaliation", False):
-                    return True
-        return False
-
-    def lab_trust_of(self, truster: str, trusted: str | None) -> float:
-        """How much lab `truster` trusts lab `trusted` (a marketplace, None, is trusted)."""
-        if trusted is None or truster == trusted:
-            return 1.0
-        weight: float = self.lab_trust.edges[truster, trusted]["weight"]
-        return weight
-
-    def owner_access_gain(self, provider: APIProvider) -> dict[str, float]:
-        """Relative capability `provider`'s owner gained last month through each other
-        lab's own API: what it would lose if that lab retaliated."""
-        if provider.owner is None:
-            return {}
-        owner = self.lab(provider.owner)
-        scale = max(float(owner.capability.sum()), 1e-12)
-        return {
-            q.owner: q.usage[owner.name].leak / scale
-            for q in self.providers
-            if q.owner is not None and owner.name in q.usage
-        }
-
-    def expected_reputation_loss(self) -> float:
-        """Mean trust a revoker loses in the months after a revocation, as observed so far,
-        shrunk toward the strategic providers' prior."""
-        cfg = self.config.strategic
-        seen = self.reputation_reactions
-        return (cfg.reputation_prior * cfg.prior_weight + sum(seen)) / (
-            cfg.prior_weight + len(seen)
-        )
-
-    def publish_restriction(self, provider: APIProvider, lab: Lab, *, carve_out: bool) -> None:
-        """A revocation or carve-out is public: lab trust falls and the news starts to
-        spread. A restriction in force from the first month is known, not news."""
-        if self.month == 0:
-            return
-        rel, strategic = self.config.relations, self.config.strategic
-        weight = strategic.carveout_provocation if carve_out else 1.0
-        if provider.owner is not None:
-            for other in self.labs:
-                if other.name == provider.owner:
-                    continue
-                hit = (rel.revocation_hit if other is lab else rel.witness_hit) * weight
-                self.lab_trust.edges[other.name, provider.owner]["weight"] *= 1.0 - hit
-        pi = self._provider_index[provider.name]
-        before = float(self.population.mean_trust()[pi])
-        self._pending_reactions.append((pi, self.month, before))
-        severity = self.config.population.carveout_severity if carve_out else 1.0
-        self._announce(provider, self._lab_index[lab.name], severity=severity)
-
-    def publish_reinstatement(self, provider: APIProvider) -> None:
-        if self.month > 0:
-            self._announce(provider, None, relief=True)
-
-    def publish_ruling(self, provider: APIProvider) -> None:
-        """A court struck down a restriction of `provider`'s: news against it."""
-        self._announce(provider, None)
-
-    def _announce(
-        self, provider: APIProvider, lab: int | None, *, severity: float = 1.0, relief: bool = False
-    ) -> None:
-        pop = self.population
-        owner = None if provider.owner is None else self._lab_index[provider.owner]
-        aware = np.zeros(pop.n, dtype=bool)
-        item = NewsItem(
-            self._provider_index[provider.name], lab, owner, self.month, aware, severity, relief
-        )
-        pop.announce(item, self.streams["news"])
-        pop.combine_trust()
 
     def open_access(self) -> None:
         """Before the first month, policies set their standing terms (preemptive denial)."""
@@ -435,15 +309,6 @@ class AccessModel(mesa.Model):  # type: ignore[misc]
         for _, _, data in self.lab_trust.edges(data=True):
             data["weight"] += rel.recovery * (rel.initial_lab_trust - data["weight"])
         self.read_reputation_reactions()
-
-    def read_reputation_reactions(self) -> None:
-        due = [r for r in self._pending_reactions if self.month - r[1] >= REPUTATION_LAG]
-        if not due:
-            return
-        now = self.population.mean_trust()
-        for provider, _, before in due:
-            self.reputation_reactions.append(max(before - float(now[provider]), 0.0))
-        self._pending_reactions = [r for r in self._pending_reactions if r not in due]
 
     def option_quality(self) -> tuple[np.ndarray, dict[int, np.ndarray]]:
         """Need-weighted quality of every option per developer, and who serves it.
