@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, ClassVar
 from sim.config import Benchmarking, EventConfig, EventKind, PolicyName, Regime
 from sim.model.policies import Action, Decision, make_policy
 from sim.model.provider import AccessState
+from sim.model.world import Logged
 
 if TYPE_CHECKING:
     from sim.model.model import AccessModel
@@ -73,7 +74,7 @@ class Launch(ScenarioEvent):
 
     def fire(self, model: AccessModel) -> None:
         model.lab(self.lab).launch(self.capability_jump)
-        model.log("launch", self.lab, None, "scenario", self.capability_jump)
+        model.log(Logged.launch, self.lab, None, "scenario", self.capability_jump)
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,7 @@ class ReleaseOpenWeights(ScenarioEvent):
 
     def fire(self, model: AccessModel) -> None:
         model.lab(self.lab).release_weights()
-        model.log("release", self.lab, None, "open weights")
+        model.log(Logged.release, self.lab, None, "open weights")
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,7 @@ class PolicyChange(ScenarioEvent):
     def fire(self, model: AccessModel) -> None:
         provider = model.provider(self.provider)
         provider.set_policy(make_policy(self.policy, model.config.policy, model.config.strategic))
-        model.log("policy_change", self.provider, None, str(self.policy))
+        model.log(Logged.policy_change, self.provider, None, str(self.policy))
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,7 @@ class Regulation(ScenarioEvent):
         return cls(cfg.at, cfg.regime)
 
     def fire(self, model: AccessModel) -> None:
-        model.log("regulation", None, None, self.regime.value)
+        model.log(Logged.regulation, None, None, self.regime.value)
         if self.regime is Regime.safe_harbor:
             model.evaluation_protected = True
         for provider in model.providers:
@@ -156,10 +157,10 @@ class Ruling(ScenarioEvent):
         factor = model.config.legal.ruling_factor
         if self.upheld:
             model.legal_risk *= factor
-            model.log("ruling", None, None, "misuse clause upheld", model.legal_risk)
+            model.log(Logged.ruling, None, None, "misuse clause upheld", model.legal_risk)
             return
         model.legal_risk = min(model.legal_risk / factor, 1.0)
-        model.log("ruling", None, None, "misuse clause struck down", model.legal_risk)
+        model.log(Logged.ruling, None, None, "misuse clause struck down", model.legal_risk)
         for provider in model.providers:
             overruled = False
             for lab in model.labs:

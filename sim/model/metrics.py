@@ -17,6 +17,7 @@ import numpy as np
 from sim.model.lab import CHANNELS
 from sim.model.provider import AccessState
 from sim.model.strategies import STRATEGIES, strategy_of
+from sim.model.world import Logged
 
 if TYPE_CHECKING:
     from sim.model.model import AccessModel
@@ -191,26 +192,26 @@ def strategy_share(model: AccessModel) -> dict[str, float]:
 
 
 def strategy_changes(model: AccessModel) -> float:
-    return float(model.tally["strategy_change"])
+    return float(model.tally[Logged.strategy_change])
 
 
 # --- conflict -------------------------------------------------------------------------------
 
 
 def detections(model: AccessModel) -> float:
-    return float(model.tally["detection"])
+    return float(model.tally[Logged.detection])
 
 
 def warnings(model: AccessModel) -> float:
-    return float(model.tally["warning"])
+    return float(model.tally[Logged.warning])
 
 
 def throttles(model: AccessModel) -> float:
-    return float(model.tally["throttle"])
+    return float(model.tally[Logged.throttle])
 
 
 def revocations_new(model: AccessModel) -> float:
-    return float(model.tally["revocation"])
+    return float(model.tally[Logged.revocation])
 
 
 def revocations_active(model: AccessModel) -> float:
@@ -221,7 +222,7 @@ def revocations_active(model: AccessModel) -> float:
 
 def carve_outs(model: AccessModel) -> float:
     """New evaluation-only carve-outs this month."""
-    return float(model.tally["carve_out"])
+    return float(model.tally[Logged.carve_out])
 
 
 def false_positives(model: AccessModel) -> float:
@@ -234,11 +235,11 @@ def revocations_total(model: AccessModel) -> float:
 
 
 def retaliations(model: AccessModel) -> float:
-    return float(model.tally["retaliation"])
+    return float(model.tally[Logged.retaliation])
 
 
 def reinstatements(model: AccessModel) -> float:
-    return float(model.tally["reinstatement"])
+    return float(model.tally[Logged.reinstatement])
 
 
 def news_reach(model: AccessModel) -> float:

@@ -22,6 +22,7 @@ from sim.model.provider import AccessState, APIProvider, Usage
 from sim.model.public import PublicWorld
 from sim.model.safety import disasters
 from sim.model.strategies import adapt
+from sim.model.world import Logged
 
 STREAMS = (
     "init",
@@ -203,7 +204,9 @@ class AccessModel(PublicWorld, mesa.Model):  # type: ignore[misc]
         for lab, cap in zip(self.labs, caps, strict=True):
             lab.capability = cap
         for i, lost in hits:
-            self.log("disaster", self.labs[i].name, None, "safety below safe_share", value=lost)
+            self.log(
+                Logged.disaster, self.labs[i].name, None, "safety below safe_share", value=lost
+            )
 
     def routes(self, lab: Lab) -> list[tuple[Lab, float, bool, APIProvider]]:
         """Each rival model `lab` can call now: the share of its use that gets through,
@@ -291,9 +294,11 @@ class AccessModel(PublicWorld, mesa.Model):  # type: ignore[misc]
                 i, rate * p.monitoring, self.streams["appeals"]
             )
             if flagged:
-                self.log("false_positive", p.name, None, "ordinary developers flagged", flagged)
+                self.log(
+                    Logged.false_positive, p.name, None, "ordinary developers flagged", flagged
+                )
             if upheld:
-                self.log("appeal_upheld", p.name, None, "flag overturned", upheld)
+                self.log(Logged.appeal_upheld, p.name, None, "flag overturned", upheld)
 
     def inform_developers(self) -> None:
         """Phase 5: news spreads; satisfaction learns from service; trust and lab trust
@@ -303,7 +308,7 @@ class AccessModel(PublicWorld, mesa.Model):  # type: ignore[misc]
         outage = self.streams["service"].random(len(self.providers)) >= reliability
         for p, down in zip(self.providers, outage, strict=True):
             if down:
-                self.log("outage", p.name, None, "service failed this month")
+                self.log(Logged.outage, p.name, None, "service failed this month")
         self.population.learn_reliability(outage)
         rel = self.config.relations
         for _, _, data in self.lab_trust.edges(data=True):

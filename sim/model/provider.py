@@ -25,6 +25,7 @@ from sim.model.policies import (
     Stakes,
     make_policy,
 )
+from sim.model.world import Logged
 
 if TYPE_CHECKING:
     from sim.model.lab import Lab
@@ -138,7 +139,7 @@ class APIProvider(mesa.Agent):  # type: ignore[misc]
             if detected:
                 record.offences += 1
                 record.last_detection = step
-                world.log("detection", self.name, lab.name, use.mode.value, use.volume)
+                world.log(Logged.detection, self.name, lab.name, use.mode.value, use.volume)
                 if self.policy.tightens_monitoring:
                     cap = world.config.strategic.monitoring_cap * self.base_monitoring
                     step_up = world.config.strategic.monitoring_step * self.base_monitoring
@@ -197,13 +198,13 @@ class APIProvider(mesa.Agent):  # type: ignore[misc]
             and world.evaluation_protected
             and lab.benchmarking is not Benchmarking.distill
         ):
-            world.log("warning", self.name, lab.name, "safe harbour: evaluation protected")
+            world.log(Logged.warning, self.name, lab.name, "safe harbour: evaluation protected")
             return
         if action is Action.WARN:
-            world.log("warning", self.name, lab.name, decision.reason)
+            world.log(Logged.warning, self.name, lab.name, decision.reason)
         elif action is Action.THROTTLE and state is AccessState.ALLOWED:
             world.set_access(lab.name, self.name, AccessState.THROTTLED)
-            world.log("throttle", self.name, lab.name, decision.reason)
+            world.log(Logged.throttle, self.name, lab.name, decision.reason)
         elif action in (Action.REVOKE, Action.CARVE_OUT) and state is not AccessState.REVOKED:
             if action is Action.CARVE_OUT and state is AccessState.EVALUATION_ONLY:
                 return
@@ -212,7 +213,7 @@ class APIProvider(mesa.Agent):  # type: ignore[misc]
             self.records[lab.name] = ClientRecord()
             if state is AccessState.THROTTLED:
                 world.set_access(lab.name, self.name, AccessState.ALLOWED)
-                world.log("reinstatement", self.name, lab.name, decision.reason)
+                world.log(Logged.reinstatement, self.name, lab.name, decision.reason)
         elif action is Action.REINSTATE and state is AccessState.REVOKED:
             self.reinstate(lab, decision.reason)
 
@@ -234,17 +235,17 @@ class APIProvider(mesa.Agent):  # type: ignore[misc]
             by_policy=by_policy,
             retaliation=decision.retaliation,
         )
-        kind = "carve_out" if carve else "revocation"
+        kind = Logged.carve_out if carve else Logged.revocation
         world.log(kind, self.name, lab.name, decision.reason, duration)
         if decision.retaliation:
-            world.log("retaliation", self.name, lab.name, decision.reason)
+            world.log(Logged.retaliation, self.name, lab.name, decision.reason)
         world.publish_restriction(self, lab, carve_out=carve)
 
     def reinstate(self, lab: Lab, reason: str, *, news: bool = True) -> None:
         world = self.model
         world.set_access(lab.name, self.name, AccessState.ALLOWED, until=None, by_policy=False)
         self.records[lab.name] = ClientRecord()
-        world.log("reinstatement", self.name, lab.name, reason)
+        world.log(Logged.reinstatement, self.name, lab.name, reason)
         if news:
             world.publish_reinstatement(self)
 

@@ -13,6 +13,7 @@ import numpy as np
 from sim.config import Config
 from sim.model.population import NewsItem, Population
 from sim.model.provider import AccessState
+from sim.model.world import Logged
 
 if TYPE_CHECKING:
     from sim.model.lab import Lab
@@ -50,7 +51,7 @@ class PublicWorld:
 
     def log(
         self,
-        kind: str,
+        kind: Logged,
         actor: str | None,
         target: str | None,
         reason: str = "",

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal, NamedTuple
 import numpy as np
 
 from sim.config import Benchmarking
+from sim.model.world import Logged
 
 if TYPE_CHECKING:
     from sim.model.lab import Lab
@@ -212,7 +213,7 @@ def adapt(model: AccessModel, rng: np.random.Generator) -> None:
             reason = f"imitating {labs[j].name}"
             if cfg.adapt_openness and lab.openness is not openness:
                 lab.openness = openness
-                model.log("strategy_change", lab.name, None, f"openness -> {openness.value}")
+                model.log(Logged.strategy_change, lab.name, None, f"openness -> {openness.value}")
             if cfg.adapt_safety:
                 lab.safety = safety
             if eval_level + lab.safety >= 1.0:
@@ -223,7 +224,7 @@ def adapt(model: AccessModel, rng: np.random.Generator) -> None:
         was = _describe(name, before[i][1], before[i][2])
         now = _describe(strategy_of(lab), lab.intensity, lab.eval_investment)
         if now != was:
-            model.log("strategy_change", lab.name, None, f"{was} -> {now} ({reason})")
+            model.log(Logged.strategy_change, lab.name, None, f"{was} -> {now} ({reason})")
     for lab in labs:
         lab.revenue_since_revision = 0.0
         lab.capability_at_revision = lab.capability.copy()

@@ -8,12 +8,35 @@ news, goes through a named operation the model handles.
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from sim.config import Config
     from sim.model.lab import Lab
     from sim.model.provider import AccessState, APIProvider
+
+
+class Logged(StrEnum):
+    """Kinds of event in the event log (events.parquet) and the month's tallies."""
+
+    detection = "detection"
+    warning = "warning"
+    throttle = "throttle"
+    carve_out = "carve_out"
+    revocation = "revocation"
+    retaliation = "retaliation"
+    reinstatement = "reinstatement"
+    launch = "launch"
+    release = "release"
+    policy_change = "policy_change"
+    regulation = "regulation"
+    ruling = "ruling"
+    strategy_change = "strategy_change"
+    outage = "outage"
+    false_positive = "false_positive"
+    appeal_upheld = "appeal_upheld"
+    disaster = "disaster"
 
 
 class World(Protocol):
@@ -35,7 +58,7 @@ class World(Protocol):
 
     def log(
         self,
-        kind: str,
+        kind: Logged,
         actor: str | None,
         target: str | None,
         reason: str = "",
