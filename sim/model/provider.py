@@ -8,7 +8,7 @@ legal and regulatory environment), never through the model's private state.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING
 
@@ -59,7 +59,6 @@ class Usage:
     leak: float = 0.0
     """Capability the client gained from the provider's models this month (summed over
     domains): the provider's leakage."""
-    routes: list[int] = field(default_factory=list)
 
 
 class APIProvider(mesa.Agent):  # type: ignore[misc]
