@@ -148,6 +148,9 @@ def test_headline_numbers_equal_the_effects_computed_from_the_data(paired: Path)
         "trust__incumbent_api",
         "open_weights_share",
         "hhi",
+        "lead__incumbent",
+        "developer_revenue__incumbent_api",
+        "payoff__incumbent_api",
     ]
     assert [h["data-metric"] for h in page.headlines] == expected_metrics
     step = AT + AFTER[-1]
