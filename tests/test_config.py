@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -40,12 +41,12 @@ BAD = {
         -0.1,
         ["population.revision_rate", "-0.1"],
     ),
-    "zero developers": ("population.n_developers", 0, ["population.n_developers", "0", "[1, inf]"]),
+    "zero developers": ("population.n_developers", 0, ["population.n_developers", "0", "[1, inf)"]),
     "negative months": ("steps", -3, ["steps", "-3"]),
     "Dirichlet weight not positive": (
         "population.needs.coding",
         0.0,
-        ["population.needs", "(0, inf]"],
+        ["population.needs", "(0, inf)"],
     ),
     "unknown policy": ("policy.name", "nice", ["policy.name", "'nice'", "graduated"]),
     "provider policy unknown": (
@@ -173,3 +174,45 @@ def test_a_population_too_large_for_the_machine_is_refused_up_front(tmp_path: Pa
     )
     assert proc.returncode == 2 and "GiB are available" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def _set(data: dict[str, object], path: str, value: float) -> None:
+    *heads, last = path.replace("[", ".").replace("]", "").split(".")
+    node: object = data
+    for key in heads:
+        node = node[int(key)] if isinstance(node, list) else node[key]  # type: ignore[index]
+    target = node[last]  # type: ignore[index]
+    if isinstance(target, dict):
+        target[next(iter(target))] = value
+    else:
+        node[last] = value  # type: ignore[index]
+
+
+def test_every_numeric_field_refuses_inf_and_nan() -> None:
+    """One mechanism in the config layer, inherited by every field: a non-finite number is
+    refused with the field's path, whatever its range (or none)."""
+    from sim.config import iter_fields
+
+    numeric = [
+        path
+        for path, _, value in iter_fields(sim.Config())
+        if not isinstance(value, bool)
+        and (
+            isinstance(value, int | float)
+            or (isinstance(value, dict) and value and isinstance(next(iter(value.values())), float))
+        )
+    ]
+    assert len(numeric) > 80
+    for path in numeric:
+        for bad in (math.inf, math.nan):
+            data = sim.Config().to_dict()
+            _set(data, path, bad)
+            with pytest.raises(ConfigError) as err:
+                sim.Config.from_dict(data)
+            assert path.split("[")[0].split(".")[0] in str(err.value), (path, str(err.value))
+
+
+def test_seed_and_horizon_are_bounded_by_what_the_store_and_machine_hold() -> None:
+    for change, field in ((dict(seed=10**23), "seed"), (dict(steps=10**6), "steps")):
+        with pytest.raises(ConfigError, match=f"^{field} = "):
+            sim.Config(**change)

@@ -147,16 +147,16 @@ def plain(value: Any) -> Any:
 
 def describe_range(meta: Mapping[str, Any]) -> str:
     low, high = meta["low"], meta["high"]
-    left = "(" if meta["low_open"] else "["
-    right = ")" if meta["high_open"] else "]"
+    left = "(" if meta["low_open"] or low is None else "["
+    right = ")" if meta["high_open"] or high is None else "]"
     lo = "-inf" if low is None else f"{low:g}"
-    hi = "inf" if high is None else f"{high:g}"
+    hi = "inf" if high is None else (str(high) if isinstance(high, int) else f"{high:g}")
     return f"a number in {left}{lo}, {hi}{right}"
 
 
 def in_range(x: float, meta: Mapping[str, Any]) -> bool:
     low, high = meta["low"], meta["high"]
-    if math.isnan(x):
+    if not math.isfinite(x):  # an unbounded side is open: inf and nan are never allowed
         return False
     if low is not None and (x < low or (meta["low_open"] and x == low)):
         return False

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -36,8 +37,21 @@ from sim.config.world import (
 class Config:
     """Everything one run needs. Construction validates (see :func:`validate`)."""
 
-    seed: int = param(0, doc="Seed of the model's random number generator.", low=0)
-    steps: int = param(60, doc="Horizon.", unit="months", low=1)
+    seed: int = param(
+        0,
+        doc="Seed of the model's random number generator.",
+        low=0,
+        high=2**63 - 1,
+        why="a 64-bit signed integer, what the result store's seed column holds",
+    )
+    steps: int = param(
+        60,
+        doc="Horizon.",
+        unit="months",
+        low=1,
+        high=1200,
+        why="a century of months bounds memory and time",
+    )
     domains: tuple[str, ...] = param(factory=lambda: DOMAINS, doc="Capability domains.")
     labs: dict[str, LabConfig] = param(factory=_default_labs, doc="Labs by name.")
     providers: dict[str, ProviderConfig] = param(
@@ -84,9 +98,13 @@ class Config:
 def _check_ranges(config: Config) -> None:
     for path, f, value in iter_fields(config):
         meta = f.metadata
-        if not meta or (meta.get("low") is None and meta.get("high") is None):
-            continue
         numbers = value.values() if isinstance(value, dict) else [value]
+        if not meta or (meta.get("low") is None and meta.get("high") is None):
+            # Every number, ranged or not, present or future, must be finite.
+            for x in numbers:
+                if isinstance(x, float) and not math.isfinite(x):
+                    raise ConfigError(f"{path} = {value!r}: expected a finite number")
+            continue
         for x in numbers:
             if x is None:
                 continue
