@@ -216,3 +216,43 @@ def test_seed_and_horizon_are_bounded_by_what_the_store_and_machine_hold() -> No
     for change, field in ((dict(seed=10**23), "seed"), (dict(steps=10**6), "steps")):
         with pytest.raises(ConfigError, match=f"^{field} = "):
             sim.Config(**change)
+
+
+@pytest.mark.parametrize("name", ["", "a/b", "<script>", "rival__coding", "self_host", "Rival"])
+def test_names_that_would_break_the_result_columns_are_refused(name: str) -> None:
+    data = sim.Config().to_dict()
+    data["labs"][name] = data["labs"].pop("open")
+    with pytest.raises(ConfigError, match=r"^labs name .*expected a lower-case identifier"):
+        sim.Config.from_dict(data)
+
+
+def test_a_lab_and_a_provider_cannot_share_a_name() -> None:
+    data = sim.Config().to_dict()
+    data["providers"]["rival"] = data["providers"].pop("cloud")
+    with pytest.raises(ConfigError, match="share the name"):
+        sim.Config.from_dict(data)
+
+
+def test_a_provider_cannot_be_scripted_to_revoke_its_own_lab() -> None:
+    ev = {"kind": "revoke_access", "at": 3, "provider": "incumbent_api", "lab": "incumbent"}
+    data = sim.Config().to_dict()
+    data["scenario"]["events"] = [ev]
+    with pytest.raises(ConfigError, match=r"^scenario.events\[0\]: .*its own lab"):
+        sim.Config.from_dict(data)
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda d: None, "^config = None: expected a mapping"),
+        (lambda d: {**d, "domains": "abc"}, "^domains = 'abc': expected a list"),
+        (
+            lambda d: {**d, "scenario": {**d["scenario"], "events": {"a": {"kind": "launch"}}}},
+            "^scenario.events = .*: expected a list",
+        ),
+        (lambda d: {**d, "labs": "rival"}, "^labs = 'rival': expected a mapping"),
+    ],
+)
+def test_a_container_of_the_wrong_shape_is_named(change: object, expected: str) -> None:
+    with pytest.raises(ConfigError, match=expected):
+        sim.Config.from_dict(change(sim.Config().to_dict()))  # type: ignore[operator]

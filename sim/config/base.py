@@ -105,9 +105,12 @@ def bad_enum_path(cls: Any, data: Any, prefix: str) -> str | None:
 
 
 def check_keys(cls: Any, data: Any, prefix: str) -> None:
-    """Refuse keys that name no field, with their full path (dacite reports no path)."""
+    """Refuse keys that name no field, and containers of the wrong shape (a string or a
+    mapping where a list is expected, anything but a mapping where a section or a map is),
+    with their full path: dacite reports no path, and would split a string into characters."""
+    where = prefix.rstrip(".") or "config"
     if not isinstance(data, Mapping):
-        return
+        raise ConfigError(f"{where} = {data!r}: expected a mapping of its fields")
     hints = typing.get_type_hints(cls)
     unknown = sorted(set(data) - set(hints))
     if unknown:
@@ -116,14 +119,22 @@ def check_keys(cls: Any, data: Any, prefix: str) -> None:
     for name, value in data.items():
         tp = hints[name]
         args = typing.get_args(tp)
+        origin = typing.get_origin(tp)
+        path = f"{prefix}{name}"
         if dataclasses.is_dataclass(tp):
-            check_keys(tp, value, f"{prefix}{name}.")
-        elif typing.get_origin(tp) is dict and dataclasses.is_dataclass(args[1]):
-            for key, item in (value or {}).items():
-                check_keys(args[1], item, f"{prefix}{name}.{key}.")
-        elif typing.get_origin(tp) is tuple and args and dataclasses.is_dataclass(args[0]):
-            for i, item in enumerate(value or ()):
-                check_keys(args[0], item, f"{prefix}{name}[{i}].")
+            check_keys(tp, value, f"{path}.")
+        elif origin is dict:
+            if not isinstance(value, Mapping):
+                raise ConfigError(f"{path} = {value!r}: expected a mapping of names to values")
+            if dataclasses.is_dataclass(args[1]):
+                for key, item in value.items():
+                    check_keys(args[1], item, f"{path}.{key}.")
+        elif origin is tuple:
+            if isinstance(value, str | Mapping) or not isinstance(value, list | tuple):
+                raise ConfigError(f"{path} = {value!r}: expected a list")
+            if args and dataclasses.is_dataclass(args[0]):
+                for i, item in enumerate(value):
+                    check_keys(args[0], item, f"{path}[{i}].")
 
 
 def _type_name(tp: Any) -> str:

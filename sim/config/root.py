@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -114,6 +115,31 @@ def _check_ranges(config: Config) -> None:
                 raise ConfigError(f"{path} = {value!r}: expected {describe_range(meta)}")
 
 
+NAME = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*")
+"""Lab, provider and domain names: lower-case identifiers without a double underscore, so
+they fit the result columns' `metric__entity__domain` scheme."""
+RESERVED = {"self_host"}
+"""Names the result columns already use for something else."""
+
+
+def _check_identifiers(config: Config) -> None:
+    groups = {"labs": list(config.labs), "providers": list(config.providers)}
+    groups["domains"] = list(config.domains)
+    for group, names in groups.items():
+        for name in names:
+            if not isinstance(name, str) or not NAME.fullmatch(name) or name in RESERVED:
+                raise ConfigError(
+                    f"{group} name {name!r}: expected a lower-case identifier (letters, digits, "
+                    f"single underscores, starting with a letter), not {sorted(RESERVED)}"
+                )
+    shared = set(config.labs) & set(config.providers)
+    if shared:
+        raise ConfigError(
+            f"labs and providers share the name(s) {sorted(shared)}: expected distinct names "
+            "(their results share columns such as payoff__<name>)"
+        )
+
+
 def _check_names(config: Config) -> None:
     domains = set(config.domains)
     if len(domains) != len(config.domains) or not domains:
@@ -192,11 +218,17 @@ def _check_events(config: Config) -> None:
             )
         if ev.lab is not None and ev.lab not in config.labs:
             raise ConfigError(f"{where}.lab = {ev.lab!r}: expected one of {list(config.labs)}")
+        owner = config.providers[ev.provider].owner if ev.provider is not None else None
+        if ev.kind == EventKind.revoke_access and owner is not None and owner == ev.lab:
+            raise ConfigError(
+                f"{where}: {ev.provider} would revoke its own lab {ev.lab!r}: expected a client lab"
+            )
 
 
 def validate(config: Config) -> None:
     """Raise ConfigError for the first out-of-range value or dangling reference."""
     _check_ranges(config)
+    _check_identifiers(config)
     _check_names(config)
     _check_events(config)
 
@@ -216,7 +248,9 @@ def parameter_table() -> str:
             if (meta["low"] is not None or meta["high"] is not None)
             else ""
         )
-        cells = [f"`{path}`", str(plain(value)), meta["unit"], rng, meta["doc"], meta["why"]]
+        path = path.replace(".a_lab.", ".<lab>.").replace(".a_provider.", ".<provider>.")
+        shown = str(plain(value)).replace("a_lab", "<lab>")
+        cells = [f"`{path}`", shown, meta["unit"], rng, meta["doc"], meta["why"]]
         rows.append("| " + " | ".join(cells) + " |")
     return "\n".join(rows)
 
@@ -224,5 +258,5 @@ def parameter_table() -> str:
 def _generic_config() -> Config:
     """The default config with one generic lab and provider, so each field shows once."""
     return Config(
-        labs={"<lab>": LabConfig()}, providers={"<provider>": ProviderConfig(hosts=("<lab>",))}
+        labs={"a_lab": LabConfig()}, providers={"a_provider": ProviderConfig(hosts=("a_lab",))}
     )
