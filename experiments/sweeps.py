@@ -318,7 +318,8 @@ def format_effects(table: pd.DataFrame, at: int, intervention: list[str]) -> str
         f"mean over {pair_counts(table)} paired replicates, 95% bootstrap CI):",
         "",
     ]
-    head = f"{'metric':<28} {'months after':>12} {'effect':>10}   95% CI"
+    width = max(28, *(len(str(m)) for m in table["metric"]))
+    head = f"{'metric':<{width}} {'months after':>12} {'effect':>10}   95% CI"
     lines += [head, "-" * (len(head) + 20)]
     for row in table.itertuples():
         ci = (
@@ -326,7 +327,7 @@ def format_effects(table: pd.DataFrame, at: int, intervention: list[str]) -> str
             if np.isfinite(row.ci_low)
             else "(one pair: none)"
         )
-        lines.append(f"{row.metric:<28} {row.months_after:>12} {row.effect:>+10.4f}   {ci}")
+        lines.append(f"{row.metric:<{width}} {row.months_after:>12} {row.effect:>+10.4f}   {ci}")
     lines += ["", *plain_effects(table)]
     caveat = few_pairs_caveat(int(table["n_pairs"].min()))
     if caveat:
