@@ -32,7 +32,8 @@ def settle(model: AccessModel, *, invest: bool = True) -> None:
     lead over its best alternative, is split into the month's market value; providers earn
     it and labs' API fees; first-party providers pass both to their lab, a marketplace
     keeps its fee and passes the rest to the labs it served, and a share of self-hosting
-    spend licenses the open weights self-hosters run. Then labs set next month's compute."""
+    spend licenses the open weights self-hosters run. Then labs set next month's compute
+    (not with `invest=False`: month 0's accounts only tell providers where they stand)."""
     pop, market = model.population, model.config.market
     n_options = len(model.providers) + 1
     prices = model.option_prices()
@@ -45,9 +46,11 @@ def settle(model: AccessModel, *, invest: bool = True) -> None:
     api_spend = np.zeros(len(model.labs))
     for i, p in enumerate(model.providers):
         p.developer_revenue = float(revenue[i])
-        p.client_fees = market.client_price * sum(u.volume for u in p.usage.values())
+        p.client_fees = 0.0
         for client, use in p.usage.items():
-            api_spend[model.lab_index(client)] += market.client_price * use.volume
+            fee = market.client_price * use.volume
+            p.client_fees += fee
+            api_spend[model.lab_index(client)] += fee
         on_p = pop.choice == i
         p.lead = float(pop.lead[on_p].mean()) if on_p.any() else 0.0
         if p.owner is not None:
