@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 	  exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,cluster,discovery]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,cluster,discovery,calibrate]'
 	@touch $(STAMP)
 
 run: $(STAMP)
