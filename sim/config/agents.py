@@ -58,6 +58,17 @@ class LabConfig:
         high=1.0,
         high_open=True,
     )
+    release_every: int = param(
+        0,
+        doc="Months between the lab's model releases: providers serve the capability of its "
+        "last release. 0: they serve its current capability every month (the archetypes). "
+        "A lab with releases serves nothing before its first `release_model` event; after "
+        "`scenario.replay_until` it releases on its own, this many months after the last.",
+        why="history scenario: each lab's median interval between its releases up to "
+        "2025-06 (Epoch AI, Epoch Capabilities Index)",
+        unit="months",
+        low=0,
+    )
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,8 @@ class EventKind(ConfigEnum):
     policy_change = "policy_change"
     regulation = "regulation"
     ruling = "ruling"
+    release_model = "release_model"
+    tighten_monitoring = "tighten_monitoring"
 
 
 class Regime(ConfigEnum):

@@ -202,6 +202,8 @@ def _check_events(config: Config) -> None:
         EventKind.policy_change: ("provider", "policy"),
         EventKind.regulation: ("regime",),
         EventKind.ruling: ("upheld",),
+        EventKind.release_model: ("lab",),
+        EventKind.tighten_monitoring: ("provider",),
     }
     for i, ev in enumerate(config.scenario.events):
         where = f"scenario.events[{i}]"
@@ -223,6 +225,13 @@ def _check_events(config: Config) -> None:
             raise ConfigError(
                 f"{where}: {ev.provider} would revoke its own lab {ev.lab!r}: expected a client lab"
             )
+        if ev.throttle and ev.evaluation_only:
+            raise ConfigError(
+                f"{where}: throttle and evaluation_only are both true: expected at most one"
+            )
+    start = config.scenario.start
+    if start and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", start):
+        raise ConfigError(f"scenario.start = {start!r}: expected a month as YYYY-MM, or empty")
 
 
 def validate(config: Config) -> None:

@@ -37,6 +37,17 @@ class EventConfig:
     upheld: bool | None = param(
         None, doc="ruling: true if the court upholds the misuse clause, false if it strikes it."
     )
+    throttle: bool = param(
+        False,
+        doc="revoke_access: only throttle the client (a capacity cut: it keeps "
+        "`policy.throttle_factor` of its use), instead of revoking it.",
+    )
+    factor: float = param(
+        1.0,
+        doc="tighten_monitoring: the provider's monitoring is multiplied by this.",
+        unit="multiple",
+        low=0.0,
+    )
 
 
 @dataclass(frozen=True)
@@ -46,6 +57,18 @@ class ScenarioConfig:
     name: str = param("custom", doc="Preset name, recorded with the results.")
     description: str = param("", doc="One paragraph explaining the preset.")
     events: tuple[EventConfig, ...] = param(factory=tuple, doc="Scheduled events.")
+    start: str = param(
+        "",
+        doc="Calendar month of month 1 as YYYY-MM (month 0 is the one before); empty: "
+        "months are abstract.",
+    )
+    replay_until: int = param(
+        0,
+        doc="Last month whose model releases are scripted (`release_model` events); after "
+        "it, labs with `release_every` > 0 release on their own.",
+        unit="month",
+        low=0,
+    )
 
 
 def _default_labs() -> dict[str, LabConfig]:

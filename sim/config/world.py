@@ -99,6 +99,23 @@ class ResearchConfig:
         low=0.0,
         high=1.0,
     )
+    eci_at_one: float = param(
+        125.7,
+        doc="Epoch Capabilities Index (ECI) score of capability 1.0: a lab's ECI is "
+        "eci_at_one + eci_per_log * (mean over domains of log capability).",
+        why="capability 1.0 is the first frontier record of the data, GPT-4 at its release "
+        "in 2023-03 (Epoch AI, Epoch Capabilities Index; target CG-3)",
+        unit="ECI points",
+    )
+    eci_per_log: float = param(
+        100.0,
+        doc="ECI points per unit of log capability (one ECI point is about 1% more capability).",
+        why="a choice of unit, not estimated: growth rates are calibrated in these units, "
+        "so only their product with this scale is identified",
+        unit="ECI points",
+        low=0.0,
+        low_open=True,
+    )
 
 
 @dataclass(frozen=True)

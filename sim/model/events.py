@@ -43,16 +43,19 @@ class RevokeAccess(ScenarioEvent):
     lab: str
     duration: int | None = None
     evaluation_only: bool = False
+    throttle: bool = False
 
     @classmethod
     def from_config(cls, cfg: EventConfig) -> RevokeAccess:
         assert cfg.provider is not None and cfg.lab is not None  # validated with the config
-        return cls(cfg.at, cfg.provider, cfg.lab, cfg.duration, cfg.evaluation_only)
+        return cls(cfg.at, cfg.provider, cfg.lab, cfg.duration, cfg.evaluation_only, cfg.throttle)
 
     def fire(self, model: AccessModel) -> None:
         provider, lab = model.provider(self.provider), model.lab(self.lab)
         if lab.name != provider.owner:
-            if self.evaluation_only:
+            if self.throttle:
+                decision = Decision(Action.THROTTLE, "scenario: capacity cut", self.duration)
+            elif self.evaluation_only:
                 decision = Decision(Action.CARVE_OUT, "scenario: evaluation only", self.duration)
             else:
                 decision = Decision(Action.REVOKE, "scenario: access revoked", self.duration)
@@ -92,6 +95,44 @@ class ReleaseOpenWeights(ScenarioEvent):
     def fire(self, model: AccessModel) -> None:
         model.lab(self.lab).release_weights()
         model.log(Logged.release, self.lab, None, "open weights")
+
+
+@dataclass(frozen=True)
+class ReleaseModel(ScenarioEvent):
+    """A lab releases a model: providers now serve its current capability (a replayed
+    release of the history scenario; the first one is the lab's entry to the market)."""
+
+    kind = EventKind.release_model
+    lab: str
+
+    @classmethod
+    def from_config(cls, cfg: EventConfig) -> ReleaseModel:
+        assert cfg.lab is not None
+        return cls(cfg.at, cfg.lab)
+
+    def fire(self, model: AccessModel) -> None:
+        model.lab(self.lab).release_due = True
+
+
+@dataclass(frozen=True)
+class TightenMonitoring(ScenarioEvent):
+    """A provider tightens its terms and auditing (say, identity verification): its
+    monitoring is multiplied by `factor`."""
+
+    kind = EventKind.tighten_monitoring
+    provider: str
+    factor: float
+
+    @classmethod
+    def from_config(cls, cfg: EventConfig) -> TightenMonitoring:
+        assert cfg.provider is not None
+        return cls(cfg.at, cfg.provider, cfg.factor)
+
+    def fire(self, model: AccessModel) -> None:
+        provider = model.provider(self.provider)
+        provider.base_monitoring *= self.factor
+        provider.monitoring *= self.factor
+        model.log(Logged.policy_change, self.provider, None, "monitoring tightened", self.factor)
 
 
 @dataclass(frozen=True)
@@ -178,7 +219,16 @@ class Ruling(ScenarioEvent):
 
 EVENT_TYPES: dict[EventKind, type[ScenarioEvent]] = {
     cls.kind: cls
-    for cls in (RevokeAccess, Launch, ReleaseOpenWeights, PolicyChange, Regulation, Ruling)
+    for cls in (
+        RevokeAccess,
+        Launch,
+        ReleaseOpenWeights,
+        ReleaseModel,
+        TightenMonitoring,
+        PolicyChange,
+        Regulation,
+        Ruling,
+    )
 }
 
 

@@ -39,7 +39,14 @@ class Lab(mesa.Agent):  # type: ignore[misc]
         self.name = name
         self.label = cfg.label or name
         self.capability = np.array([cfg.capability[d] for d in model.config.domains], dtype=float)
-        self.served = self.capability.copy() if cfg.openness is not Openness.closed else None
+        self.release_every = cfg.release_every
+        self.release_due = False
+        """Set by a scripted release (or by the lab's own cadence): release this month."""
+        self.last_release: int | None = None
+        self.served: np.ndarray | None = None
+        """The capability providers serve: the last release (None: nothing served)."""
+        if cfg.release_every == 0 and cfg.openness is not Openness.closed:
+            self.served = self.capability.copy()
         self.base_compute = cfg.compute
         self.compute = cfg.compute
         self.openness = cfg.openness
@@ -135,9 +142,29 @@ class Lab(mesa.Agent):  # type: ignore[misc]
     def served_or_zero(self) -> np.ndarray:
         return self.capability * 0.0 if self.served is None else self.served
 
+    @property
+    def releases_continuously(self) -> bool:
+        return self.release_every == 0
+
     def release(self) -> None:
         """Providers now serve the lab's current capability (closed labs serve nothing)."""
         self.served = None if self.openness is Openness.closed else self.capability.copy()
+        self.release_due = False
+        self.last_release = self.model.month
+
+    def due_on_its_own(self, month: int) -> bool:
+        """After the replay, a lab with releases releases `release_every` months after its
+        last one (a lab not yet on the market by then never enters)."""
+        return (
+            self.release_every > 0
+            and self.last_release is not None
+            and month - self.last_release >= self.release_every
+        )
+
+    @property
+    def open_weights_served(self) -> np.ndarray | None:
+        """The released open weights anyone may run or learn from (None: none released)."""
+        return self.served if self.openness is Openness.open_weights else None
 
     def launch(self, jump: float) -> None:
         """A model launch: capability rises by `jump` (relative) in every domain."""

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from sim.config import Openness
 from sim.model.lab import CHANNELS
 from sim.model.provider import AccessState
 from sim.model.strategies import STRATEGIES, strategy_of
@@ -45,6 +46,21 @@ def leader_gap(model: AccessModel) -> float:
     """Leader minus runner-up capability per domain, averaged over domains."""
     caps = np.sort(_caps(model), axis=0)
     return float((caps[-1] - caps[-2]).mean()) if len(caps) > 1 else 0.0
+
+
+def eci(model: AccessModel) -> dict[str, float]:
+    """Epoch Capabilities Index of each lab's released model (NaN before its first
+    release): the affine map of mean log capability of docs/ODD.md §6."""
+    r = model.config.research
+    out = {}
+    for lab in model.labs:
+        served = lab.served
+        out[lab.name] = (
+            float(r.eci_at_one + r.eci_per_log * np.log(served).mean())
+            if served is not None
+            else float("nan")
+        )
+    return out
 
 
 def downstream_innovation(model: AccessModel) -> float:
@@ -123,6 +139,58 @@ def hhi(model: AccessModel) -> float:
 
 def switching_rate(model: AccessModel) -> float:
     return float(model.population.switched.mean())
+
+
+def switched_12m(model: AccessModel) -> float:
+    """Share of developers who changed option at least once in the last 12 months, as
+    builders were asked (target MH-1)."""
+    recent = model.population.last_switch > model.month - 12
+    return float(np.count_nonzero(recent) / model.population.n)
+
+
+def _model_labs(model: AccessModel) -> np.ndarray:
+    """The lab whose model each developer uses: self-hosters run the best open weights
+    (-1: the legacy model, or no model)."""
+    pop = model.population
+    labs = pop.model_lab.copy()
+    licensor = model.best_open_lab()
+    self_hosting = pop.choice == len(model.providers)
+    labs[self_hosting] = -1 if licensor is None else model.lab_index(licensor.name)
+    return labs
+
+
+def lab_share(model: AccessModel) -> dict[str, float]:
+    """Share of developers using each lab's model, through any provider or self-hosted:
+    enterprise usage share by model maker, as the market surveys count it."""
+    counts = np.bincount(_model_labs(model) + 1, minlength=len(model.labs) + 1)[1:]
+    return {
+        lab.name: float(c / model.population.n) for lab, c in zip(model.labs, counts, strict=True)
+    }
+
+
+def coding_share(model: AccessModel) -> dict[str, float]:
+    """Each lab's share of coding work: developers' coding need weights, by the lab whose
+    model they use (a run without a `coding` domain reports nothing)."""
+    if "coding" not in model.config.domains:
+        return {}
+    need = model.population.needs[:, model.config.domains.index("coding")]
+    work = np.bincount(_model_labs(model) + 1, weights=need, minlength=len(model.labs) + 1)
+    return {lab.name: float(w / need.sum()) for lab, w in zip(model.labs, work[1:], strict=True)}
+
+
+def open_model_share(model: AccessModel) -> float:
+    """Share of developers on open-weights models, served or self-hosted (the legacy model
+    included), all labs together."""
+    labs = _model_labs(model)
+    is_open = np.array([lab.openness is Openness.open_weights for lab in model.labs] + [True])
+    on_model = labs >= 0
+    self_hosting = model.population.choice == len(model.providers)
+    return (
+        float(
+            np.count_nonzero(is_open[labs[on_model]]) + np.count_nonzero(self_hosting & ~on_model)
+        )
+        / model.population.n
+    )
 
 
 def lab_revenue(model: AccessModel) -> dict[str, float]:
@@ -269,6 +337,8 @@ REPORTERS: dict[str, Callable[[AccessModel], float]] = {
         open_or_multihoming_share,
         hhi,
         switching_rate,
+        switched_12m,
+        open_model_share,
         detections,
         warnings,
         throttles,
@@ -290,6 +360,9 @@ ENTITY_REPORTERS: dict[str, Callable[[AccessModel], dict[str, float]]] = {
     "spillover": spillover,
     "trust": trust,
     "share": share,
+    "lab_share": lab_share,
+    "coding_share": coding_share,
+    "eci": eci,
     "lab_revenue": lab_revenue,
     "provider_revenue": provider_revenue,
     "developer_revenue": developer_revenue,

@@ -11,7 +11,7 @@ import mesa
 import networkx as nx
 import numpy as np
 
-from sim.config import Benchmarking, Config, Openness
+from sim.config import Benchmarking, Config
 from sim.model.developer import Developer
 from sim.model.events import schedule
 from sim.model.lab import Lab, Route
@@ -263,24 +263,31 @@ class AccessModel(PublicWorld, mesa.Model):  # type: ignore[misc]
         return float(np.mean(edges)) if edges else 0.0
 
     def best_open_model(self) -> np.ndarray:
-        """Capability per domain of the best open-weights model anyone may run."""
+        """Capability per domain of the best released open-weights model anyone may run."""
         legacy = np.full(len(self.config.domains), self.config.market.legacy_open_quality)
-        open_caps = [lab.capability for lab in self.labs if lab.openness is Openness.open_weights]
-        return np.max([legacy, *open_caps], axis=0)
+        weights = [lab.open_weights_served for lab in self.labs]
+        return np.max([legacy, *(w for w in weights if w is not None)], axis=0)
 
     def best_open_lab(self) -> Lab | None:
         """The open-weights lab whose model self-hosters run (None: the legacy model)."""
         needs = self.population.mean_needs
         best, quality = None, self.config.market.legacy_open_quality * float(needs.sum())
         for lab in self.labs:
-            if lab.openness is Openness.open_weights and float(needs @ lab.capability) > quality:
-                best, quality = lab, float(needs @ lab.capability)
+            weights = lab.open_weights_served
+            if weights is not None and float(needs @ weights) > quality:
+                best, quality = lab, float(needs @ weights)
         return best
 
     def release(self) -> None:
-        """Phase 3: providers now serve their hosted labs' current models."""
+        """Phase 3: providers now serve their hosted labs' current models: every month for
+        archetype labs, at scripted releases during a replay, then on each lab's cadence."""
+        month, replay_until = self.month, self.config.scenario.replay_until
         for lab in self.labs:
-            lab.release()
+            if lab.releases_continuously:
+                lab.release()
+            elif lab.release_due or (month > replay_until and lab.due_on_its_own(month)):
+                lab.release()
+                self.log(Logged.model_release, lab.name, None, "model released")
 
     def monitor_clients(self) -> None:
         """Phase 4: detection, then each provider's policy decides; monitoring also flags
@@ -355,6 +362,7 @@ class AccessModel(PublicWorld, mesa.Model):  # type: ignore[misc]
         pop.must_revise[:] = False
         gumbel = rng.gumbel(size=(revising.size, utility.shape[1]))
         pop.choose(utility, gumbel, revising, initial=initial)
+        pop.last_switch[pop.switched] = self.month
         pop.quality = row_pick(quality, pop.choice)
         pop.lead = best_alternative_lead(quality, pop.choice, pop.quality)
         pop.model_lab = self._option_lab[pop.choice]

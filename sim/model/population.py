@@ -119,6 +119,8 @@ class Population:
         self.choice = np.zeros(n, dtype=np.int64)
         """Chosen option: a provider index, or n_providers for self-hosting."""
         self.switched = np.zeros(n, dtype=bool)
+        self.last_switch = np.full(n, -(2**30), dtype=np.int32)
+        """Month of each developer's last change of option (long ago: never)."""
         self.lead = np.zeros(n)
         """Log quality of each developer's option over its best alternative."""
         self.utility = np.zeros(n)

@@ -29,6 +29,7 @@ class Logged(StrEnum):
     reinstatement = "reinstatement"
     launch = "launch"
     release = "release"
+    model_release = "model_release"
     policy_change = "policy_change"
     regulation = "regulation"
     ruling = "ruling"
