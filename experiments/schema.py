@@ -17,7 +17,8 @@ from typing import Any
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, DictConfig, OmegaConf
 
-from sim.config import Config, EventKind
+from sim.config import Config, EventKind, LabConfig, ProviderConfig
+from sim.config.scenario import _default_labs, _default_providers
 
 SCHEMA_NAME = "accessrace_schema"
 
@@ -168,6 +169,10 @@ AccessraceConfig = dataclasses.make_dataclass(
         ("dsair", DsairConfig, dataclasses.field(default_factory=DsairConfig)),
         ("sensitivity", SensitivityConfig, dataclasses.field(default_factory=SensitivityConfig)),
         ("discovery", DiscoveryConfig, dataclasses.field(default_factory=DiscoveryConfig)),
+        # The cast comes from the `cast` group (archetypes or history), not from defaults
+        # here: Hydra merges maps, so defaults could not be replaced by another cast.
+        ("labs", dict[str, thaw(LabConfig)], dataclasses.field(default_factory=dict)),  # type: ignore[misc]
+        ("providers", dict[str, thaw(ProviderConfig)], dataclasses.field(default_factory=dict)),  # type: ignore[misc]
     ],
     bases=(thaw(Config),),
     module=__name__,
@@ -176,8 +181,19 @@ AccessraceConfig = dataclasses.make_dataclass(
 settings of the dsair, sensitivity and discovery tasks."""
 
 
+ARCHETYPES = "archetypes"
+"""The `cast` group's default option: sim.Config's own labs and providers, stored from
+Python so the archetypes have one definition (sim/config/scenario.py)."""
+
+
 def register() -> None:
-    ConfigStore.instance().store(name=SCHEMA_NAME, node=AccessraceConfig)
+    store = ConfigStore.instance()
+    store.store(name=SCHEMA_NAME, node=AccessraceConfig)
+    archetypes = {
+        "labs": _thaw_value(_default_labs()),
+        "providers": _thaw_value(_default_providers()),
+    }
+    store.store(group="cast", name=ARCHETYPES, node=archetypes, package="_global_")
 
 
 def to_sim_config(cfg: DictConfig) -> Config:

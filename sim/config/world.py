@@ -312,6 +312,17 @@ class PopulationConfig:
         low=0.0,
         high=1.0,
     )
+    adoption_months: int = param(
+        0,
+        doc="Months over which developers take the technology up: each enters in a month "
+        "drawn uniformly from 1 to this and makes its first choice then, free of switching "
+        "cost (adoption is not switching); before, it is outside the market and not counted "
+        "in usage shares. 0: every developer chooses at the start.",
+        why="history scenario: the enterprise market was being built in 2023-2024, so "
+        "first choices were made as the models came (illustrative, not estimated)",
+        unit="months",
+        low=0,
+    )
     hedge_threshold: float = param(
         0.5,
         doc="API users whose trust in their provider is below this keep a fallback (multi-homing).",

@@ -148,49 +148,45 @@ def switched_12m(model: AccessModel) -> float:
     return float(np.count_nonzero(recent) / model.population.n)
 
 
-def _model_labs(model: AccessModel) -> np.ndarray:
-    """The lab whose model each developer uses: self-hosters run the best open weights
-    (-1: the legacy model, or no model)."""
+def _model_labs(model: AccessModel) -> tuple[np.ndarray, int]:
+    """The lab whose model each developer in the market uses (self-hosters run the best
+    open weights; -1: the legacy model; -2: not yet in the market), and how many are in."""
     pop = model.population
     labs = pop.model_lab.copy()
     licensor = model.best_open_lab()
     self_hosting = pop.choice == len(model.providers)
     labs[self_hosting] = -1 if licensor is None else model.lab_index(licensor.name)
-    return labs
+    inside = pop.in_market(model.month)
+    labs[~inside] = -2
+    return labs, max(int(np.count_nonzero(inside)), 1)
 
 
 def lab_share(model: AccessModel) -> dict[str, float]:
-    """Share of developers using each lab's model, through any provider or self-hosted:
-    enterprise usage share by model maker, as the market surveys count it."""
-    counts = np.bincount(_model_labs(model) + 1, minlength=len(model.labs) + 1)[1:]
-    return {
-        lab.name: float(c / model.population.n) for lab, c in zip(model.labs, counts, strict=True)
-    }
+    """Share of developers in the market using each lab's model, through any provider or
+    self-hosted: usage share by model maker, as the market surveys count it."""
+    labs, inside = _model_labs(model)
+    counts = np.bincount(labs + 2, minlength=len(model.labs) + 2)[2:]
+    return {lab.name: float(c / inside) for lab, c in zip(model.labs, counts, strict=True)}
 
 
 def coding_share(model: AccessModel) -> dict[str, float]:
-    """Each lab's share of coding work: developers' coding need weights, by the lab whose
-    model they use (a run without a `coding` domain reports nothing)."""
+    """Each lab's share of the coding work of developers in the market: their coding need
+    weights, by the lab whose model they use (no `coding` domain: nothing)."""
     if "coding" not in model.config.domains:
         return {}
-    need = model.population.needs[:, model.config.domains.index("coding")]
-    work = np.bincount(_model_labs(model) + 1, weights=need, minlength=len(model.labs) + 1)
-    return {lab.name: float(w / need.sum()) for lab, w in zip(model.labs, work[1:], strict=True)}
+    labs, _ = _model_labs(model)
+    need = model.population.needs[:, model.config.domains.index("coding")] * (labs > -2)
+    work = np.bincount(labs + 2, weights=need, minlength=len(model.labs) + 2)[2:]
+    total = max(float(need.sum()), 1e-300)
+    return {lab.name: float(w / total) for lab, w in zip(model.labs, work, strict=True)}
 
 
 def open_model_share(model: AccessModel) -> float:
-    """Share of developers on open-weights models, served or self-hosted (the legacy model
-    included), all labs together."""
-    labs = _model_labs(model)
+    """Share of developers in the market on open-weights models, served or self-hosted
+    (the legacy model included), all labs together."""
+    labs, inside = _model_labs(model)
     is_open = np.array([lab.openness is Openness.open_weights for lab in model.labs] + [True])
-    on_model = labs >= 0
-    self_hosting = model.population.choice == len(model.providers)
-    return (
-        float(
-            np.count_nonzero(is_open[labs[on_model]]) + np.count_nonzero(self_hosting & ~on_model)
-        )
-        / model.population.n
-    )
+    return float(np.count_nonzero(is_open[labs[labs > -2]])) / inside
 
 
 def lab_revenue(model: AccessModel) -> dict[str, float]:

@@ -360,8 +360,12 @@ class AccessModel(PublicWorld, mesa.Model):  # type: ignore[misc]
         revise = rng.random(pop.n) < self.config.population.revision_rate
         revising = np.arange(pop.n) if initial else np.flatnonzero(revise | pop.must_revise)
         pop.must_revise[:] = False
+        if self.config.population.adoption_months > 0 and not initial:
+            # Entrants of this month make their first choice (only with adoption on, so
+            # a run without it keeps its draws).
+            revising = np.union1d(revising, np.flatnonzero(pop.enters == self.month))
         gumbel = rng.gumbel(size=(revising.size, utility.shape[1]))
-        pop.choose(utility, gumbel, revising, initial=initial)
+        pop.choose(utility, gumbel, revising, initial=initial, month=self.month)
         pop.last_switch[pop.switched] = self.month
         pop.quality = row_pick(quality, pop.choice)
         pop.lead = best_alternative_lead(quality, pop.choice, pop.quality)

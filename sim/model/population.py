@@ -138,6 +138,12 @@ class Population:
         self.edges = watts_strogatz_edges(n, cfg.social_degree, cfg.social_rewiring, rng)
         """The social graph's edges (developer index pairs)."""
         self.adjacency = adjacency(self.edges, n)
+        self.enters = (
+            rng.integers(1, cfg.adoption_months + 1, size=n, dtype=np.int32)
+            if cfg.adoption_months > 0
+            else np.zeros(n, dtype=np.int32)
+        )
+        """Month each developer enters the market (0: from the start)."""
 
     @cached_property
     def mean_needs(self) -> np.ndarray:
@@ -181,26 +187,29 @@ class Population:
         revising: np.ndarray,
         *,
         initial: bool = False,
+        month: int = 0,
     ) -> None:
         """Multinomial-logit choice (Gumbel-max) for the developers who revise this month.
 
         `revising` holds their indices and `gumbel` one row of standard Gumbel noise for
         each of them (the others keep their option and need no draws). Staying costs
         nothing; moving costs `switching_cost`. `initial` drops the switching cost for
-        the first choice (for which the caller passes every developer).
+        the first choice (for which the caller passes every developer), as does a
+        developer's entry to the market in `month` (adoption is not switching).
         """
         c = self.cfg
         options = np.arange(utility.shape[1])
-        cost = 0.0 if initial else c.switching_cost
+        first = self.enters >= month
+        cost = np.where(first[revising] | initial, 0.0, c.switching_cost)
         current = self.choice[revising]
         noisy = (
             utility[revising]
-            - cost * (options[None, :] != current[:, None])
+            - cost[:, None] * (options[None, :] != current[:, None])
             + c.choice_noise * gumbel
         )
         new_choice = self.choice.copy()
         new_choice[revising] = noisy.argmax(axis=1)
-        self.switched = (new_choice != self.choice) & (not initial)
+        self.switched = (new_choice != self.choice) & ~first & (not initial)
         self.choice = new_choice
         self.utility = row_pick(utility, self.choice)
         self.option_shares = np.bincount(self.choice, minlength=self.n_providers + 1) / self.n
@@ -289,6 +298,11 @@ class Population:
         return k, int(upheld.sum())
 
     # --- summaries ---------------------------------------------------------------------------
+
+    def in_market(self, month: int) -> np.ndarray:
+        """Developers who have entered the market by `month`."""
+        entered: np.ndarray = self.enters <= month
+        return entered
 
     def shares(self) -> np.ndarray:
         """Share of developers on each option (providers, then self-hosting)."""

@@ -1,0 +1,278 @@
+"""The history scenario, built from the record: who released when (Epoch AI, Epoch
+Capabilities Index, to 2025-06) and the dated access restrictions (events.yaml).
+
+`python -m sim.calibration.replay` writes `configs/cast/history.yaml` (the real labs and
+their providers) and `configs/scenario/history.yaml` (calendar, replayed releases,
+restrictions); a test checks both are what this module makes of the data. Release timing is
+replayed, scores are not: capability comes from the model's research, and the scores are
+what calibration fits it to (docs/ODD.md §6).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+START = "2023-01"
+"""Calendar month of model month 1; month 0 is 2022-12."""
+REPLAY_UNTIL = "2025-06"
+"""The last month of data on releases: after it labs release on their own (prediction)."""
+HORIZON = "2026-06"
+
+ORGANISATIONS = {
+    "OpenAI": "openai",
+    "Anthropic": "anthropic",
+    "Google DeepMind": "google",
+    "Google DeepMind,Google": "google",
+    "Google": "google",
+    "Google Research": "google",
+    "xAI": "xai",
+    "Meta AI": "meta",
+    "DeepSeek": "deepseek",
+    "DeepSeek,Peking University": "deepseek",
+    "Alibaba": "alibaba",
+    "Mistral AI": "mistral",
+}
+"""Organisations of the data by the lab that stands for them; others are not modelled."""
+
+OPEN_LABS = ("meta", "deepseek", "alibaba", "mistral")
+CLOSED_LABS = ("openai", "anthropic", "google", "xai")
+LABELS = {
+    "openai": "OpenAI",
+    "anthropic": "Anthropic",
+    "google": "Google",
+    "xai": "xAI",
+    "meta": "Meta (open weights)",
+    "deepseek": "DeepSeek (open weights)",
+    "alibaba": "Alibaba Qwen (open weights)",
+    "mistral": "Mistral (open weights)",
+}
+ADOPTION_MONTHS = 24
+"""Developers enter the market over 2023-2024 (illustrative, not estimated)."""
+PRE_2024_GROWTH = 8.3
+"""ECI points a year of the frontier before 2024-04 (Epoch AI; target CG-1): the rate at
+which a lab's first scored model is back-dated to its capability in 2022-12."""
+
+BENCHMARKING = {
+    "openai": ("rival_api", 0.3),
+    "xai": ("rival_api", 0.3),
+    "deepseek": ("distill", 0.3),
+}
+"""Labs the record shows using rivals' APIs: OpenAI's staff used the rival's coding tools
+(RV-7), xAI's through a third-party tool (RV-10), DeepSeek is said to have distilled (RV-3).
+The intensity is illustrative, not estimated. The others learn from public benchmarks."""
+
+
+@dataclass(frozen=True)
+class Restriction:
+    """How the model represents one dated restriction of events.yaml."""
+
+    id: str
+    provider: str
+    lab: str
+    how: str  # revoke | evaluation_only | throttle | tighten
+    factor: float = 1.0
+
+
+RESTRICTIONS = (
+    Restriction("RV-2", "openai_api", "deepseek", "revoke"),
+    Restriction("RV-4", "openai_api", "", "tighten", factor=2.0),
+    Restriction("RV-5", "anthropic_api", "openai", "throttle"),
+    Restriction("RV-7", "anthropic_api", "openai", "evaluation_only"),
+    Restriction("RV-8", "anthropic_api", "deepseek", "revoke"),
+    Restriction("RV-8", "anthropic_api", "alibaba", "revoke"),
+    Restriction("RV-10", "anthropic_api", "xai", "revoke"),
+)
+"""The restrictions the model represents. RV-2's regional block falls on the open-weights
+lab of the blocked region (its developers are outside the surveys the shares come from);
+RV-4's identity verification doubles the provider's monitoring (illustrative, not
+estimated); RV-5's capacity cut to a coding tool being bought by the rival throttles the
+rival; RV-8's stop of sales to Chinese-owned firms revokes the Chinese open-weights labs."""
+
+LEFT_OUT = {
+    "RV-1": "ByteDance is not a modelled lab (it has no scored model in the data)",
+    "RV-3": "DeepSeek was already cut off from OpenAI's API by RV-2 in the model, which "
+    "has no second route to it; the removal of accounts changes nothing there",
+    "RV-6": "weekly caps on subscription power users of a coding product: the model's "
+    "developers buy API access, not subscriptions",
+    "RV-9": "a block of third-party harnesses using subscription credentials: a product "
+    "channel the model does not represent",
+}
+
+
+def month_index(date: str | pd.Timestamp) -> int:
+    """Model month of a date: 2023-01 is 1, 2022-12 is 0."""
+    period = pd.Period(date, freq="M")
+    start = pd.Period(START, freq="M")
+    return int((period - start).n) + 1
+
+
+def read_eci(path: Path) -> pd.DataFrame:
+    """The ECI table with each row's lab (None: not modelled), kind and model month."""
+    table = pd.read_csv(path)
+    table["lab"] = table["Organization"].map(ORGANISATIONS)
+    access = table["Model accessibility"].fillna("")
+    table["open"] = access.str.startswith("Open weights")
+    table["closed"] = access.isin(["API access", "Hosted access (no API)"])
+    table["month"] = [month_index(d) for d in table["Release date"]]
+    return table
+
+
+def _of_kind(table: pd.DataFrame, lab: str) -> pd.DataFrame:
+    rows = table[table["lab"] == lab]
+    return rows[rows["open"]] if lab in OPEN_LABS else rows[rows["closed"]]
+
+
+def releases(table: pd.DataFrame) -> dict[str, list[int]]:
+    """Each lab's release months from its entry (its first scored model of its kind: open
+    weights for an open lab, an API for a closed one) to the end of the replay."""
+    last = month_index(REPLAY_UNTIL)
+    out = {}
+    for lab in (*CLOSED_LABS, *OPEN_LABS):
+        rows = _of_kind(table, lab)
+        entry = int(rows.loc[rows["ECI Score"].notna(), "month"].min())
+        months = sorted({int(m) for m in rows["month"] if entry <= m <= last})
+        out[lab] = months
+    return out
+
+
+def release_every(months: list[int]) -> int:
+    """A lab's own cadence: the median interval between its releases, in months."""
+    return max(round(float(np.median(np.diff(months)))), 1)
+
+
+def initial_eci(table: pd.DataFrame) -> dict[str, float]:
+    """Each lab's ECI in 2022-12: its entry month's best score, back-dated at the frontier's
+    pre-2024 growth rate."""
+    out = {}
+    for lab in (*CLOSED_LABS, *OPEN_LABS):
+        rows = _of_kind(table, lab).dropna(subset=["ECI Score"])
+        entry = int(rows["month"].min())
+        best = float(rows.loc[rows["month"] == entry, "ECI Score"].max())
+        out[lab] = round(best - PRE_2024_GROWTH * entry / 12, 1)
+    return out
+
+
+def capability_of(eci: float, at_one: float = 125.7, per_log: float = 100.0) -> float:
+    """Capability index of an ECI score under the default map of docs/ODD.md §6."""
+    return round(math.exp((eci - at_one) / per_log), 4)
+
+
+def cast(table: pd.DataFrame) -> dict[str, Any]:
+    """The history scenario's labs and providers."""
+    starts, timing = initial_eci(table), releases(table)
+    labs = {}
+    for lab in (*CLOSED_LABS, *OPEN_LABS):
+        mode, intensity = BENCHMARKING.get(lab, ("public_only", 0.0))
+        c = capability_of(starts[lab])
+        labs[lab] = {
+            "label": LABELS[lab],
+            "capability": {"coding": c, "reasoning": c, "general": c},
+            "compute": 1.0,
+            "openness": "open_weights" if lab in OPEN_LABS else "api",
+            "benchmarking": mode,
+            "intensity": intensity,
+            "release_every": release_every(timing[lab]),
+        }
+    providers: dict[str, Any] = {
+        f"{lab}_api": {"label": f"{LABELS[lab]} API", "hosts": [lab], "owner": lab}
+        for lab in CLOSED_LABS
+    }
+    providers["cloud"] = {
+        "label": "Cloud (open-weights models)",
+        "hosts": list(OPEN_LABS),
+        "price": 0.8,
+        "reliability": 0.97,
+        "monitoring": 0.5,
+    }
+    return {"labs": labs, "providers": providers}
+
+
+def restriction_events(restrictions_yaml: Path) -> list[dict[str, Any]]:
+    """The represented restrictions as scenario events, at the model month of their date;
+    every restriction of the file is either represented or left out with a reason."""
+    dated = {e["id"]: e for e in yaml.safe_load(restrictions_yaml.read_text())}
+    covered = {r.id for r in RESTRICTIONS} | set(LEFT_OUT)
+    if covered != set(dated):
+        raise ValueError(f"restrictions not accounted for: {sorted(set(dated) ^ covered)}")
+    events = []
+    for r in RESTRICTIONS:
+        at = month_index(str(dated[r.id]["date"]))
+        if r.how == "tighten":
+            events.append(
+                {"kind": "tighten_monitoring", "at": at, "provider": r.provider, "factor": r.factor}
+            )
+            continue
+        event = {"kind": "revoke_access", "at": at, "provider": r.provider, "lab": r.lab}
+        if r.how != "revoke":
+            event[r.how] = True
+        events.append(event)
+    return events
+
+
+def scenario(table: pd.DataFrame, restrictions_yaml: Path) -> dict[str, Any]:
+    """The history scenario: calendar, replayed releases and dated restrictions."""
+    events: list[dict[str, Any]] = [
+        {"kind": "release_model", "at": m, "lab": lab}
+        for lab, months in releases(table).items()
+        for m in months
+    ]
+    events += restriction_events(restrictions_yaml)
+    events.sort(key=lambda e: (e["at"], e["kind"], e.get("lab", ""), e.get("provider", "")))
+    return {
+        "name": "history",
+        "description": (
+            "The record, 2023-01 to 2026-06: the real labs release when they did until "
+            "2025-06 (Epoch AI, Epoch Capabilities Index) and on their own cadence after; "
+            "the dated access restrictions the model can represent happen when they did, "
+            "among them the cutoff of 2025-07 (evaluation access kept). Capability is the "
+            "model's own; calibration fits it to the scores."
+        ),
+        "start": START,
+        "replay_until": month_index(REPLAY_UNTIL),
+        "events": events,
+    }
+
+
+HEADER = "# Generated by `python -m sim.calibration.replay` from data/: do not edit by hand.\n"
+
+
+def render(table: pd.DataFrame, restrictions_yaml: Path) -> dict[str, str]:
+    """The two config files, by path relative to the configs folder."""
+    cast_text = yaml.safe_dump(cast(table), sort_keys=False, width=100)
+    body = {
+        "defaults": [{"override /cast": "history"}],
+        "steps": month_index(HORIZON),
+        "population": {"adoption_months": ADOPTION_MONTHS},
+        "scenario": scenario(table, restrictions_yaml),
+    }
+    scenario_text = yaml.safe_dump(body, sort_keys=False, width=100, default_flow_style=None)
+    return {
+        "cast/history.yaml": "# @package _global_\n" + HEADER + cast_text,
+        "scenario/history.yaml": "# @package _global_\n" + HEADER + scenario_text,
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    from sim.config.files import config_dir, data_dir
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--configs", type=Path, default=None, help="configs folder to write")
+    args = parser.parse_args(argv)
+    target = args.configs or config_dir()
+    data = data_dir()
+    table = read_eci(data / "eci_epoch_to_2025-06.csv")
+    for name, text in render(table, data / "events.yaml").items():
+        (target / name).write_text(text)
+        print(f"wrote {target / name}")
+
+
+if __name__ == "__main__":
+    main()
