@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.config import Config, EventKind
+from sim.config import Config, EventKind, removable
 from sim.experiment.store import PAIRED_ARMS, RUN_COLUMNS, Arm, complete_pairs
 
 
@@ -193,7 +193,7 @@ def headline_metrics(config: Config, intervention: Sequence[EventKind]) -> list[
 
 def intervention_month(config: Config, intervention: Sequence[EventKind]) -> int:
     """The month of the first scenario event that the control arm removes."""
-    months = [e.at for e in config.scenario.events if e.kind in intervention]
+    months = [e.at for e in config.scenario.events if removable(e, intervention)]
     if not months:
         kinds = [k.value for k in intervention]
         raise ValueError(f"scenario {config.scenario.name!r} has no event of kinds {kinds}")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import yaml
+
+from sim.config import Config
 
 START = "2023-01"
 """Calendar month of model month 1; month 0 is 2022-12."""
@@ -79,13 +82,16 @@ class Restriction:
     lab: str
     how: str  # revoke | evaluation_only | throttle | tighten
     factor: float = 1.0
+    studied: bool = False
+    """The restriction under study: the one a paired run's control arm removes (the
+    others are background, in both arms)."""
 
 
 RESTRICTIONS = (
     Restriction("RV-2", "openai_api", "deepseek", "revoke"),
     Restriction("RV-4", "openai_api", "", "tighten", factor=2.0),
     Restriction("RV-5", "anthropic_api", "openai", "throttle"),
-    Restriction("RV-7", "anthropic_api", "openai", "evaluation_only"),
+    Restriction("RV-7", "anthropic_api", "openai", "evaluation_only", studied=True),
     Restriction("RV-8", "anthropic_api", "deepseek", "revoke"),
     Restriction("RV-8", "anthropic_api", "alibaba", "revoke"),
     Restriction("RV-10", "anthropic_api", "xai", "revoke"),
@@ -213,6 +219,8 @@ def restriction_events(restrictions_yaml: Path) -> list[dict[str, Any]]:
         event = {"kind": "revoke_access", "at": at, "provider": r.provider, "lab": r.lab}
         if r.how != "revoke":
             event[r.how] = True
+        if not r.studied:
+            event["background"] = True
         events.append(event)
     return events
 
@@ -258,6 +266,36 @@ def render(table: pd.DataFrame, restrictions_yaml: Path) -> dict[str, str]:
         "cast/history.yaml": "# @package _global_\n" + HEADER + cast_text,
         "scenario/history.yaml": "# @package _global_\n" + HEADER + scenario_text,
     }
+
+
+def _merge(base: dict[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in changes.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def history_config(changes: Mapping[str, Any] | None = None) -> Config:
+    """The history scenario's config, read from the shipped config files as the command
+    line composes `scenario=history` (without Hydra), with nested `changes` merged in
+    (dotted keys allowed: {"research.growth_rate": 0.02})."""
+    from sim.config.files import config_dir
+
+    folder = config_dir()
+    data: dict[str, Any] = {}
+    for name in ("cast/history.yaml", "scenario/history.yaml"):
+        part = yaml.safe_load((folder / name).read_text())
+        part.pop("defaults", None)
+        data = _merge(data, part)
+    for key, value in (changes or {}).items():
+        nested: Any = value
+        for part_key in reversed(key.split(".")):
+            nested = {part_key: nested}
+        data = _merge(data, nested)
+    return Config.from_dict(data)
 
 
 def main(argv: list[str] | None = None) -> None:

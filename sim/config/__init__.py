@@ -19,7 +19,7 @@ from sim.config.base import ConfigEnum, ConfigError, build_dataclass, iter_field
 from sim.config.enums import Benchmarking, EventKind, Openness, PolicyName, Regime
 from sim.config.root import Config, parameter_table, validate
 from sim.config.safety import SafetyConfig
-from sim.config.scenario import EventConfig, ScenarioConfig
+from sim.config.scenario import EventConfig, ScenarioConfig, removable
 from sim.config.world import (
     MarketConfig,
     PopulationConfig,
@@ -55,5 +55,6 @@ __all__ = [
     "iter_fields",
     "param",
     "parameter_table",
+    "removable",
     "validate",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sim.config.agents import DOMAINS, LabConfig, ProviderConfig
@@ -42,12 +43,23 @@ class EventConfig:
         doc="revoke_access: only throttle the client (a capacity cut: it keeps "
         "`policy.throttle_factor` of its use), instead of revoking it.",
     )
+    background: bool = param(
+        False,
+        doc="The event belongs to the world in both arms of a paired run: "
+        "`sweep.intervention` never removes it (in the history scenario, the dated "
+        "restrictions other than the one under study).",
+    )
     factor: float = param(
         1.0,
         doc="tighten_monitoring: the provider's monitoring is multiplied by this.",
         unit="multiple",
         low=0.0,
     )
+
+
+def removable(event: EventConfig, kinds: Collection[EventKind]) -> bool:
+    """Whether a paired run's control arm drops `event` for an intervention of `kinds`."""
+    return event.kind in kinds and not event.background
 
 
 @dataclass(frozen=True)

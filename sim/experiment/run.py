@@ -18,7 +18,7 @@ import pandas as pd
 import yaml
 from tqdm import tqdm
 
-from sim.config import Config, ConfigError, EventKind
+from sim.config import Config, ConfigError, EventKind, removable
 from sim.experiment.store import Arm, RunSpec, atomic_path, config_hash, is_done, write_run
 from sim.model.metrics import ENTITY_REPORTERS
 from sim.model.model import AccessModel
@@ -172,7 +172,7 @@ def replicate_seeds(seed: int, n: int) -> list[int]:
 def without(config: Config, kinds: Sequence[EventKind]) -> Config:
     """The counterfactual: `config` with its scenario events of the given kinds removed."""
     scenario = config.scenario
-    kept = tuple(ev for ev in scenario.events if ev.kind not in kinds)
+    kept = tuple(ev for ev in scenario.events if not removable(ev, kinds))
     if len(kept) == len(scenario.events):
         raise ConfigError(
             f"intervention = {[k.value for k in kinds]}: scenario {scenario.name!r} has no "

@@ -24,7 +24,7 @@ from sim.analysis.estimates import (
 )
 from sim.analysis.history import access_states, lab_trust_at
 from sim.analysis.names import metric_name, metric_unit, param_label, value_label
-from sim.config import Config, EventKind
+from sim.config import Config, EventKind, removable
 from sim.experiment.store import complete_pairs, load_config
 from sim.report.html import FigureEmbedder, declared_values, fmt, html_table, render
 from sim.viz.network import NetworkPanel, network_figure
@@ -35,7 +35,7 @@ def intervention_words(config: Config, intervention: Sequence[EventKind], at: in
     revoke = [
         e
         for e in config.scenario.events
-        if e.kind is EventKind.revoke_access and e.kind in intervention
+        if e.kind is EventKind.revoke_access and removable(e, intervention)
     ]
     if revoke:
         e = revoke[0]

@@ -1,0 +1,185 @@
+"""The history scenario's mechanisms: releases (scripted, then on a cadence), the ECI map,
+adoption free of switching cost, scripted throttles and tightened monitoring, background
+events, the survey instruments' metrics, and the generated config files."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from helpers import small
+
+import sim
+from sim.calibration import replay
+from sim.config import (
+    Config,
+    EventConfig,
+    EventKind,
+    LabConfig,
+    PopulationConfig,
+    ScenarioConfig,
+)
+from sim.config.files import config_dir, data_dir
+from sim.experiment.run import without
+from sim.model.model import AccessModel
+from sim.model.provider import AccessState
+
+
+def _released(changes: dict[str, object], events: tuple[EventConfig, ...], until: int) -> Config:
+    base = small(steps=14)
+    labs = dict(base.labs)
+    labs["rival"] = LabConfig(**{**labs["rival"].__dict__, **changes})
+    return base.replace(
+        labs=labs, scenario=ScenarioConfig(name="r", events=events, replay_until=until)
+    )
+
+
+def _release(at: int) -> EventConfig:
+    return EventConfig(kind=EventKind.release_model, at=at, lab="rival")
+
+
+def _changes(series: pd.Series) -> list[int]:
+    """Months at which a served model's ECI changes (NaN to a value counts)."""
+    values = series.to_numpy()
+    out = []
+    for month in range(1, len(values)):
+        before, now = values[month - 1], values[month]
+        if not (math.isnan(now) or (not math.isnan(before) and now == before)):
+            out.append(month)
+    return out
+
+
+def test_a_lab_serves_its_releases_and_nothing_before_the_first() -> None:
+    config = _released({"release_every": 3}, (_release(2), _release(4)), until=6)
+    eci = sim.run(config, figures=False).timeseries["eci__rival"]
+    assert eci.iloc[:2].isna().all()
+    # scripted at 2 and 4; then on its own cadence 3 months after the last: 7, 10, 13
+    assert _changes(eci) == [2, 4, 7, 10, 13]
+
+
+def test_no_release_of_its_own_during_the_replay() -> None:
+    config = _released({"release_every": 1}, (_release(2), _release(5)), until=9)
+    eci = sim.run(config, figures=False).timeseries["eci__rival"]
+    assert _changes(eci) == [2, 5, 10, 11, 12, 13, 14]
+
+
+def test_archetype_labs_serve_their_capability_every_month() -> None:
+    ts = sim.run(small(steps=6), figures=False).timeseries
+    eci = ts["eci__incumbent"]
+    assert _changes(eci) == [1, 2, 3, 4, 5, 6]
+
+
+def test_the_eci_map_is_affine_in_mean_log_capability() -> None:
+    config = small(steps=1)
+    model = AccessModel(config)
+    lab = model.labs[0]
+    lab.served = np.array([1.0, 1.0, 1.0])
+    r = config.research
+    from sim.model.metrics import eci
+
+    assert eci(model)[lab.name] == pytest.approx(r.eci_at_one)
+    lab.served = np.array([math.e, 1.0, 1.0])
+    assert eci(model)[lab.name] == pytest.approx(r.eci_at_one + r.eci_per_log / 3)
+
+
+def test_entrants_choose_free_of_switching_cost() -> None:
+    """With a prohibitive switching cost and no revision, developers who enter later still
+    spread over the labs; without adoption everyone keeps the month-0 choice."""
+    pop = {"n_developers": 800, "switching_cost": 50.0, "revision_rate": 0.0}
+    fixed = small(steps=12, population=PopulationConfig(**pop))
+    adopting = small(steps=12, population=PopulationConfig(**pop, adoption_months=6))
+    a = sim.run(adopting, figures=False).timeseries
+    f = sim.run(fixed, figures=False).timeseries
+    # half the developers are in the market by month 3, all by month 6
+    assert a["switched_12m"].max() == 0.0  # a first choice is not a switch
+    ours, theirs = AccessModel(adopting), AccessModel(fixed)
+    for _ in range(3):
+        ours.step()
+        theirs.step()
+    assert 0.35 < ours.population.in_market(3).mean() < 0.65
+    assert theirs.population.in_market(3).all()
+    share = [c for c in a.columns if c.startswith("lab_share__")]
+    assert a[share].iloc[-1].sum() == pytest.approx(f[share].iloc[-1].sum(), abs=0.05)
+    # nobody entered at month 0, so month 0's shares are empty
+    assert a[share].iloc[0].sum() == 0.0
+
+
+def test_a_scripted_throttle_keeps_part_of_the_clients_learning() -> None:
+    throttle = EventConfig(
+        kind=EventKind.revoke_access, at=3, provider="incumbent_api", lab="rival", throttle=True
+    )
+    config = small(steps=8, scenario=ScenarioConfig(name="t", events=(throttle,)))
+    model = AccessModel(config)
+    for _ in range(4):
+        model.step()
+    assert model.access_state("rival", "incumbent_api") is AccessState.THROTTLED
+    cut = sim.run(config, figures=False).timeseries
+    free = sim.run(without(config, [EventKind.revoke_access]), figures=False).timeseries
+    spill = "spillover__rival__rival_api"
+    if spill not in cut.columns:
+        spill = next(c for c in cut.columns if c.startswith("spillover__rival"))
+    assert cut[spill].iloc[4:].sum() < free[spill].iloc[4:].sum()
+
+
+def test_tightened_monitoring_multiplies_the_providers_monitoring() -> None:
+    tighten = EventConfig(
+        kind=EventKind.tighten_monitoring, at=3, provider="incumbent_api", factor=2.0
+    )
+    ts = sim.run(
+        small(steps=5, scenario=ScenarioConfig(name="t", events=(tighten,))), figures=False
+    ).timeseries
+    monitoring = ts["monitoring__incumbent_api"]
+    assert monitoring.iloc[3] == pytest.approx(2.0 * monitoring.iloc[2])
+
+
+def test_background_events_stay_in_the_control_arm() -> None:
+    config = replay.history_config({"population.n_developers": 200})
+    control = without(config, [EventKind.revoke_access])
+    removed = set(config.scenario.events) - set(control.scenario.events)
+    assert [(e.at, e.provider, e.lab) for e in removed] == [(31, "anthropic_api", "openai")]
+    from sim.analysis.estimates import intervention_month
+
+    assert intervention_month(config, [EventKind.revoke_access]) == 31
+
+
+def test_usage_shares_count_self_hosters_under_the_open_lab_they_run() -> None:
+    config = small(steps=2)
+    model = AccessModel(config)
+    model.step()
+    from sim.model.metrics import lab_share, open_model_share
+
+    shares = lab_share(model)
+    pop = model.population
+    self_hosting = np.mean(pop.choice == len(model.providers))
+    open_lab = model.best_open_lab()
+    assert open_lab is not None
+    on_cloud_open = np.mean(pop.model_lab == model.lab_index(open_lab.name))
+    assert shares[open_lab.name] == pytest.approx(self_hosting + on_cloud_open)
+    assert sum(shares.values()) == pytest.approx(1.0)
+    assert open_model_share(model) == pytest.approx(shares[open_lab.name])
+
+
+def test_the_history_files_are_what_the_data_make_of_them() -> None:
+    table = replay.read_eci(data_dir() / "eci_epoch_to_2025-06.csv")
+    for name, text in replay.render(table, data_dir() / "events.yaml").items():
+        assert (config_dir() / name).read_text() == text, (
+            f"configs/{name} is stale: run python -m sim.calibration.replay"
+        )
+
+
+def test_the_replay_follows_the_record() -> None:
+    table = replay.read_eci(data_dir() / "eci_epoch_to_2025-06.csv")
+    timing = replay.releases(table)
+    # GPT-4 (2023-03-14) is OpenAI's entry; Google's first scored API model is 2024-02
+    assert timing["openai"][0] == 3
+    assert timing["google"][0] == 14
+    assert timing["xai"] == [24, 28]
+    # every restriction of the record is represented or left out with a reason
+    events = replay.restriction_events(data_dir() / "events.yaml")
+    assert {e["at"] for e in events} == {19, 28, 30, 31, 33, 37}
+    config = replay.history_config()
+    assert config.scenario.start == "2023-01"
+    assert config.steps == 42
+
