@@ -1,6 +1,6 @@
 """The wheel works anywhere: built from this tree, installed into a fresh venv (no system site
 packages, dependencies from the package index) and run from an empty directory outside the
-repository, it finds its configs and never the source tree.
+repository, it finds its configs and its data and never the source tree.
 
 The slow test needs the package index for the dependencies (about a minute to install);
 everything it runs after that is offline.
@@ -38,15 +38,16 @@ BUILD_IGNORE = shutil.ignore_patterns(
 
 def test_pyproject_lists_every_package() -> None:
     """The packages are listed in pyproject.toml (discovery cannot map configs/ to
-    accessrace_configs): a new subpackage of sim/ or experiments/ must be added there."""
+    accessrace_configs, nor data/ to accessrace_data): a new subpackage of sim/ or
+    experiments/ must be added there."""
     setuptools = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]
     on_disk = {
         ".".join(init.parent.relative_to(REPO).parts)
         for top in ("sim", "experiments")
         for init in (REPO / top).rglob("__init__.py")
     }
-    assert set(setuptools["packages"]) == on_disk | {"accessrace_configs"}
-    assert setuptools["package-dir"] == {"accessrace_configs": "configs"}
+    assert set(setuptools["packages"]) == on_disk | {"accessrace_configs", "accessrace_data"}
+    assert setuptools["package-dir"] == {"accessrace_configs": "configs", "accessrace_data": "data"}
 
 
 def _run(args: list[str | Path], cwd: Path, env: dict[str, str], timeout: float = 600) -> str:
@@ -77,11 +78,17 @@ def test_wheel_runs_from_anywhere(tmp_path: Path) -> None:
         isolation = []
     _run([sys.executable, "-m", "pip", "wheel", "--no-deps", *isolation, "-w", dist, src], src, env)
     (wheel,) = dist.glob("accessrace-*.whl")
-    shipped = {n for n in zipfile.ZipFile(wheel).namelist() if n.endswith(".yaml")}
+    names = zipfile.ZipFile(wheel).namelist()
+    shipped = {n for n in names if n.startswith("accessrace_configs/") and n.endswith(".yaml")}
     assert shipped == {
         f"accessrace_configs/{p.relative_to(REPO / 'configs').as_posix()}"
         for p in (REPO / "configs").rglob("*.yaml")
     }
+    assert {n for n in names if n.startswith("accessrace_data/")} == {
+        f"accessrace_data/{p.relative_to(REPO / 'data').as_posix()}"
+        for p in (REPO / "data").rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    }, "every file of data/ ships (package-data in pyproject.toml)"
 
     # a fresh venv, no system site packages, the wheel and its dependencies from the index
     _run([sys.executable, "-m", "venv", venv], work, env)
@@ -112,14 +119,19 @@ def test_wheel_runs_from_anywhere(tmp_path: Path) -> None:
     # every dashboard preset, from the installed package
     probe = (
         "import json, sim, sim.dashboard.live as live\n"
+        "from sim.config.files import data_dir\n"
+        "from sim.calibration.observed import monthly_records, targets\n"
         "presets = {p: sim.Config.from_dict(live.preset_data(p)).scenario.name "
         "for p in live.PRESETS}\n"
         "print(json.dumps({'sim': sim.__file__, 'configs': str(live.CONFIG_DIR), "
-        "'presets': presets}))\n"
+        "'presets': presets, 'data': str(data_dir()), 'targets': sorted(targets()), "
+        "'cg3': float(monthly_records().loc['2023-03', 'frontier_eci'])}))\n"
     )
     seen = json.loads(_run([bin_ / "python", "-c", probe], work, env))
     site = venv.resolve()
     assert Path(seen["sim"]).resolve().is_relative_to(site), seen["sim"]
     assert Path(seen["configs"]).resolve().is_relative_to(site), seen["configs"]
+    assert Path(seen["data"]).resolve().is_relative_to(site), seen["data"]
+    assert "OC-1" in seen["targets"] and round(seen["cg3"], 1) == 125.7, seen
     assert seen["presets"], "no dashboard presets in the installed package"
     assert set(seen["presets"]) == {p.stem for p in (REPO / "configs" / "scenario").glob("*.yaml")}

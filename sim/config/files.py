@@ -7,9 +7,8 @@ install points back at ``configs/`` itself. Resolving it through :mod:`importlib
 rather than relative to this file is what lets an installed package run from any directory:
 the source tree need not exist.
 
-A ``data/`` directory would ship the same way: an ``accessrace_data`` package mapped to
-``data/`` in ``pyproject.toml`` (package-dir, packages, package-data), found with
-``package_dir("accessrace_data")``.
+The observed data (``data/``: the ECI table, the calibration targets, the dated events) ship
+the same way, as ``accessrace_data``; :func:`data_dir` finds them.
 """
 
 from __future__ import annotations
@@ -18,6 +17,9 @@ from importlib import resources
 from pathlib import Path
 
 CONFIG_PACKAGE = "accessrace_configs"
+DATA_PACKAGE = "accessrace_data"
+CHECKOUT_DATA = Path(__file__).resolve().parents[2] / "data"
+"""``data/`` next to ``sim/`` in a source checkout."""
 
 
 def package_dir(package: str) -> Path:
@@ -43,3 +45,19 @@ def config_dir() -> Path:
     """The Hydra config directory (``config.yaml`` and the groups ``scenario/``, ``policy/``,
     ...): ``configs/`` of the checkout in an editable install, the wheel's copy otherwise."""
     return package_dir(CONFIG_PACKAGE)
+
+
+def data_dir() -> Path:
+    """The observed data (``eci_epoch_to_2025-06.csv``, ``targets.yaml``, ``events.yaml``):
+    the installed ``accessrace_data`` package, else the checkout's ``data/`` next to ``sim/``.
+
+    The fallback is for editable installs made before ``accessrace_data`` existed: such an
+    install maps packages when it is made, so it cannot import the new one until it is
+    reinstalled, yet the checkout it points at has the files.
+    """
+    try:
+        return package_dir(DATA_PACKAGE)
+    except RuntimeError:
+        if (CHECKOUT_DATA / "targets.yaml").is_file():
+            return CHECKOUT_DATA
+        raise
