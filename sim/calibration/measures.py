@@ -123,17 +123,12 @@ def leader_changes(records: pd.DataFrame, first: pd.Period, last: pd.Period) -> 
 
 def record_setting_months(records: pd.DataFrame, first: pd.Period, last: pd.Period) -> pd.Series:
     """The frontier ECI at the months of ``first..last`` in which a record was set (the
-    frontier rose, or appeared), plus the first month of the window with a frontier (the
-    level the window starts from): the points of Epoch AI's growth fit, month by month."""
+    frontier rose, or appeared for the first time): the points of Epoch AI's growth fit,
+    month by month. A level carried into the window from before it is not a point."""
     require_months(pd.PeriodIndex(records.index), first, last, "record_setting_months")
     frontier = records["frontier_eci"]
     rose = frontier > frontier.shift(1).fillna(-np.inf)
-    inside = frontier.loc[first:last]
-    keep = rose.loc[first:last].to_numpy(dtype=bool).copy()
-    present = np.flatnonzero(inside.notna().to_numpy())
-    if len(present):
-        keep[present[0]] = True
-    return inside[keep]
+    return frontier.loc[first:last][rose.loc[first:last]]
 
 
 def value_at(series: pd.Series, when: pd.Period, what: str) -> float:

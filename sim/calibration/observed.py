@@ -102,12 +102,12 @@ def load_eci(path: Path | None = None) -> pd.DataFrame:
     scored = raw[raw["ECI Score"].notna() & (raw["Model accessibility"] != UNRELEASED)]
     access = scored["Model accessibility"].fillna("")
     is_open = access.str.startswith(OPEN_PREFIX)
-    unknown = scored[~is_open & ~access.isin(CLOSED)]
-    if len(unknown):
-        row = unknown.iloc[0]
+    unknown = ~is_open & ~access.isin(CLOSED)
+    if unknown.any():
+        value, model = access[unknown].iloc[0], scored["Model version"][unknown].iloc[0]
         raise ValueError(
-            f"Model accessibility: {row['Model accessibility']!r} of {row['Model version']} is "
-            f"not one of {sorted(CLOSED)}, 'Open weights (...)' or {UNRELEASED!r}"
+            f"Model accessibility: {value or 'blank'!r} of {model} is not one of "
+            f"{sorted(CLOSED)}, 'Open weights (...)' or {UNRELEASED!r}"
         )
     released = pd.to_datetime(scored["Release date"])
     org = scored["Organization"].fillna("unknown")
