@@ -230,7 +230,7 @@ def _targets() -> tuple[Target, ...]:
             cg1["source"],
             f"{epoch}: slope (points/year) {part.replace('_', ' ', 1)} of a continuous "
             "piecewise-linear fit to the record-setting models' ECI, breakpoint 2024-04",
-            "half-width of the source's 90% interval [13, 18]"
+            f"half-width of the source's 90% interval {cg1['range']['after_2024_04']}"
             if part == "after_2024_04"
             else "illustrative, not estimated: the source gives no interval; the after "
             "slope's half-width, since the before slope rests on fewer records and is no "
@@ -262,7 +262,7 @@ def _targets() -> tuple[Target, ...]:
             oc1["source"],
             "mean over the window's months of t - s, s the first month the closed record "
             "reached the open-weights record at t (0 when open is at or above closed)",
-            "half-width of the source's 90% confidence interval [1.1, 5.3]",
+            f"half-width of the source's 90% confidence interval {oc1['range']}",
         )
     )
     out.append(
@@ -274,7 +274,7 @@ def _targets() -> tuple[Target, ...]:
             _half_width(oc7["range"]),
             oc7["source"],
             "mean over the window's months of closed record minus open-weights record (ECI)",
-            "half-width of the source's 90% interval of the gap [0, 14]",
+            f"half-width of the source's 90% interval of the gap {oc7['range']}",
         )
     )
     out.extend(_share_targets(entries))
