@@ -12,9 +12,10 @@ MAY_IMPORT = {
     "model": {"config"},
     "experiment": {"config", "model"},
     "analysis": {"config", "model", "experiment"},
-    "viz": {"config", "model", "experiment", "analysis"},
-    "report": {"config", "model", "experiment", "analysis", "viz"},
-    "dashboard": {"config", "model", "experiment", "analysis", "viz"},
+    "calibration": {"config", "model", "experiment", "analysis"},
+    "viz": {"config", "model", "experiment", "analysis", "calibration"},
+    "report": {"config", "model", "experiment", "analysis", "viz", "calibration"},
+    "dashboard": {"config", "model", "experiment", "analysis", "viz", "calibration"},
     "theory": {"model"},
 }
 
