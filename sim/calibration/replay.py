@@ -295,6 +295,11 @@ def history_config(changes: Mapping[str, Any] | None = None) -> Config:
         for part_key in reversed(key.split(".")):
             nested = {part_key: nested}
         data = _merge(data, nested)
+    steps = data["steps"]
+    if isinstance(steps, int):
+        # A shorter horizon (a calibration run ends in 2025-10) drops the later events.
+        events = data["scenario"]["events"]
+        data["scenario"]["events"] = [e for e in events if e["at"] <= steps]
     return Config.from_dict(data)
 
 
