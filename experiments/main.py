@@ -47,6 +47,11 @@ def main(cfg: DictConfig) -> None:
     if cfg.task == "dsair":
         run_dsair(cfg, Path(hydra_cfg.runtime.output_dir))
         return
+    if cfg.task == "calibrate":
+        from experiments.calibrate import run_calibration_task
+
+        run_calibration_task(cfg, Path(hydra_cfg.runtime.output_dir))
+        return
     if cfg.task in ("sensitivity", "discovery"):
         from experiments.designs import run_discovery_task, run_sensitivity_task
 
@@ -54,7 +59,10 @@ def main(cfg: DictConfig) -> None:
         task(cfg, Path(hydra_cfg.runtime.output_dir))
         return
     if cfg.task != "simulate":
-        fail(f"task = {cfg.task!r}: expected 'simulate', 'dsair', 'sensitivity' or 'discovery'")
+        fail(
+            f"task = {cfg.task!r}: expected 'simulate', 'dsair', 'sensitivity', 'discovery' "
+            "or 'calibrate'"
+        )
     if hydra_cfg.mode is RunMode.MULTIRUN:
         run_sweep_job(cfg, Path(hydra_cfg.sweep.dir))
         return

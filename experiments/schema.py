@@ -157,7 +157,33 @@ class DiscoveryConfig:
     n_jobs: int = -1
 
 
-DESIGN_KEYS = ("sensitivity", "discovery")
+@dataclasses.dataclass
+class CalibrateConfig:
+    """ABC-SMC calibration of the history world (sim.calibration): its budget, where it runs,
+    and the posterior predictive check and predictions made from it."""
+
+    population: int = 200
+    """Accepted particles per generation at budget 1."""
+    generations: int = 6
+    """Generations at most; a rerun with more continues the stored run."""
+    budget: float = 1.0
+    """Scales the particles per generation and the draws of the checks (0.05: a smoke test)."""
+    min_acceptance: float = 0.05
+    """Stop when a generation's acceptance rate falls below this."""
+    workers: int = 2
+    sampler: str = "multicore"
+    """single, multicore, or dask (with dask_address, or a local cluster)."""
+    dask_address: str | None = None
+    seed: int = 0
+    check_draws: int = 40
+    """Posterior draws for the posterior predictive check and the predictions, at budget 1."""
+    check_seeds: int = 2
+    """Seeds per draw."""
+    ship: bool = False
+    """Also write the posterior, the fit and the predictions into data/calibration/."""
+
+
+DESIGN_KEYS = ("sensitivity", "discovery", "calibrate")
 """Top-level keys that configure designs, not the model; sweep signatures leave them out so
 adding them changed no existing sweep's identity."""
 
@@ -169,6 +195,7 @@ AccessraceConfig = dataclasses.make_dataclass(
         ("dsair", DsairConfig, dataclasses.field(default_factory=DsairConfig)),
         ("sensitivity", SensitivityConfig, dataclasses.field(default_factory=SensitivityConfig)),
         ("discovery", DiscoveryConfig, dataclasses.field(default_factory=DiscoveryConfig)),
+        ("calibrate", CalibrateConfig, dataclasses.field(default_factory=CalibrateConfig)),
         # The cast comes from the `cast` group (archetypes or history), not from defaults
         # here: Hydra merges maps, so defaults could not be replaced by another cast.
         ("labs", dict[str, thaw(LabConfig)], dataclasses.field(default_factory=dict)),  # type: ignore[misc]
