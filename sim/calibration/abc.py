@@ -37,6 +37,19 @@ from sim.config.base import ConfigEnum, ConfigError, describe_range, in_range, i
 if TYPE_CHECKING:
     import pyabc
 
+__all__ = [
+    "Budget",
+    "CalibrationError",
+    "Posterior",
+    "Prior",
+    "SamplerKind",
+    "ScaledDistance",
+    "Simulate",
+    "Simulation",
+    "calibrate",
+    "particle_seed",
+]
+
 
 class Simulate(Protocol):
     """A simulator: a parameter set (natural scale, keyed by dotted config path) and a
@@ -262,17 +275,7 @@ def calibrate(
                 run_id = history.id
             else:
                 abc.load(db, run_id, observed_sum_stat=x_0)
-            history = abc.run(
-                max_nr_populations=1,
-                minimum_epsilon=budget.min_epsilon,
-                min_acceptance_rate=budget.min_acceptance,
-            )
-            if history.max_t < generation:
-                progress(
-                    f"calibration stopped in generation {generation}: the acceptance rate "
-                    f"fell below min_acceptance = {budget.min_acceptance:g}"
-                )
-                break
+            history = abc.run(max_nr_populations=1)
             row = history.get_all_populations().set_index("t").loc[generation]
             mean = (time.perf_counter() - started) / (generation - done + 1)
             eta = mean * (budget.generations - generation - 1)

@@ -240,6 +240,8 @@ class Posterior:
     def from_db(cls, db_path: str | Path) -> Posterior:
         """Rebuild the posterior of the calibration stored in pyabc's database (needs pyabc)."""
         history = open_history(Path(db_path))
+        if history.max_t < 0:
+            raise CalibrationError(f"{db_path}: no generation has finished yet")
         return cls.from_history(history, stored_description(history, Path(db_path)))
 
     @classmethod
