@@ -182,4 +182,3 @@ def test_the_replay_follows_the_record() -> None:
     config = replay.history_config()
     assert config.scenario.start == "2023-01"
     assert config.steps == 42
-
