@@ -14,7 +14,7 @@ from sim.calibration.fit import CALIBRATED, priors
 from sim.calibration.posterior import CalibrationError, Posterior
 from sim.config import Config, EventKind
 from sim.config.files import data_dir
-from sim.experiment.run import RunSpec
+from sim.experiment.store import RunSpec
 
 SHIPPED = "shipped"
 """`sweep.posterior=shipped`: the posterior committed under data/calibration/posterior."""
