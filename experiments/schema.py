@@ -42,6 +42,12 @@ class SweepConfig:
     """Event kinds removed in the control arm; non-empty makes every run a pair."""
     effects_after: list[int] = dataclasses.field(default_factory=lambda: [12, 24, 36])
     """Months after the intervention at which the effect table reports."""
+    posterior: str | None = None
+    """Draw the worlds from a calibration's posterior: `shipped` (data/calibration) or a
+    calibration's sweep directory. Each draw is a sweep point with `replicates` seed pairs,
+    so effects carry parameter uncertainty as well as chance."""
+    draws: int = 16
+    """Posterior draws of a `posterior` sweep."""
 
 
 _twins: dict[type, type] = {}

@@ -64,6 +64,16 @@ def intervention_of(cfg: DictConfig) -> list[EventKind]:
 
 
 def specs_for(cfg: DictConfig, config: Config, params: dict[str, str]) -> list[RunSpec]:
+    if cfg.sweep.posterior is not None:
+        from sim.calibration.worlds import load_posterior, posterior_plan
+
+        return posterior_plan(
+            config,
+            load_posterior(str(cfg.sweep.posterior)),
+            int(cfg.sweep.draws),
+            int(cfg.sweep.replicates),
+            intervention_of(cfg),
+        )
     return plan(
         config,
         int(cfg.sweep.replicates),
@@ -162,6 +172,10 @@ def signature(cfg: DictConfig, overrides: list[str]) -> str:
     if isinstance(base.get("sweep"), dict):
         base["sweep"] = {k: v for k, v in base["sweep"].items() if k != "n_jobs"}
     kept = [o for o in overrides if o.lstrip("+~").partition("=")[0] != "sweep.n_jobs"]
+    if cfg.sweep.get("posterior") is not None:  # the same name may hold another posterior
+        from sim.calibration.worlds import posterior_fingerprint
+
+        kept.append(f"posterior content {posterior_fingerprint(str(cfg.sweep.posterior))}")
     text = json.dumps([base, sorted(kept)], sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -174,7 +188,8 @@ def runs_per_job(cfg: DictConfig, job: list[str]) -> int:
     )
     if cfg.sweep.replicate is not None:
         replicates = 1
-    return replicates * (2 if cfg.sweep.intervention else 1)
+    draws = int(cfg.sweep.draws) if cfg.sweep.get("posterior") is not None else 1
+    return draws * replicates * (2 if cfg.sweep.intervention else 1)
 
 
 class SweepWatch:
@@ -227,6 +242,8 @@ class SweepCallback(Callback):  # type: ignore[misc]
                     "overrides": sweep_overrides(config),
                     "intervention": [k.value for k in intervention_of(config)],
                     "effects_after": list(config.sweep.effects_after),
+                    "posterior": config.sweep.get("posterior"),
+                    "draws": int(config.sweep.draws) if config.sweep.get("posterior") else None,
                     "jobs": len(jobs),
                     "planned_runs": total,
                 },
@@ -307,9 +324,43 @@ def report_effects(
     treated = results.loc[results["arm"] == Arm.treated, "run_id"]
     config = load_config(sweep_dir, str(treated.iloc[0]))
     after = after or list(manifest["effects_after"])
+    if manifest.get("posterior"):
+        from sim.analysis.uncertainty import horizon_pooled_effects
+
+        pooled, at = horizon_pooled_effects(
+            results, config, intervention, after, metrics, seed=seed
+        )
+        pooled.to_csv(sweep_dir / "effects.csv", index=False)
+        return format_pooled_effects(pooled, at, [k.value for k in intervention])
     table, at = horizon_effects(results, config, intervention, after, metrics, seed=seed)
     table.to_csv(sweep_dir / "effects.csv", index=False)
     return format_effects(table, at, [k.value for k in intervention])
+
+
+def format_pooled_effects(table: pd.DataFrame, at: int, intervention: list[str]) -> str:
+    """A posterior sweep's effects: over every draw and seed pair, with an interval that
+    covers the parameters as well as chance, and the parameters' share of the spread."""
+    first = table.iloc[0]
+    lines = [
+        f"Effect of {', '.join(intervention)} at month {at} (treated minus control over "
+        f"{int(first.n_draws)} posterior draws x {int(first.n_pairs) // int(first.n_draws)} "
+        "seed pairs; 95% interval from a two-stage bootstrap over draws and seeds, so it "
+        "covers parameter uncertainty as well as chance):",
+        "",
+    ]
+    width = max(28, *(len(str(m)) for m in table["metric"]))
+    head = (
+        f"{'metric':<{width}} {'months after':>12} {'effect':>10}   {'95% CI':<22} "
+        "spread from parameters"
+    )
+    lines += [head, "-" * len(head)]
+    for row in table.itertuples():
+        ci = f"[{row.ci_low:+.4f}, {row.ci_high:+.4f}]"
+        lines.append(
+            f"{row.metric:<{width}} {row.months_after:>12} {row.effect:>+10.4f}   {ci:<22} "
+            f"{row.parameter_share:>6.0%}"
+        )
+    return "\n".join(lines)
 
 
 def format_effects(table: pd.DataFrame, at: int, intervention: list[str]) -> str:

@@ -262,9 +262,9 @@ def test_the_report_command(paired: Path, tmp_path: Path) -> None:
 
 
 @pytest.mark.slow(seconds=60)
-def test_the_flagship_job_writes_its_report(tmp_path: Path) -> None:
+def test_the_archetype_job_writes_its_report(tmp_path: Path) -> None:
     proc = run_cli(
-        "experiment=flagship",
+        "experiment=archetype",
         "sweep.replicates=2",
         "population.n_developers=300",
         "steps=30",

@@ -157,8 +157,8 @@ def test_slurm_launcher_config_composes(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow(seconds=60)
-def test_flagship_experiment_is_a_paired_parallel_sweep(tmp_path: Path) -> None:
-    proc = run_cli("experiment=flagship", "--cfg", "all", cwd=tmp_path)
+def test_archetype_experiment_is_a_paired_parallel_sweep(tmp_path: Path) -> None:
+    proc = run_cli("experiment=archetype", "--cfg", "all", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     for text in (
         "replicates: 16",
@@ -169,7 +169,7 @@ def test_flagship_experiment_is_a_paired_parallel_sweep(tmp_path: Path) -> None:
     ):
         assert text in proc.stdout, text
     small = run_cli(
-        "experiment=flagship",
+        "experiment=archetype",
         "sweep.replicates=2",
         "population=small",
         f"hydra.sweep.dir={tmp_path / 'f'}",

@@ -104,15 +104,16 @@ def test_wheel_runs_from_anywhere(tmp_path: Path) -> None:
             "experiment=flagship",
             "population.n_developers=300",
             "sweep.replicates=2",
+            "sweep.draws=2",
         ],
         work,
         env,
     )
     sweep = work / "sweeps" / "flagship"
-    assert "4/4 runs" in out and "trust__incumbent_api" in out, out
+    assert "8/8 runs" in out and "trust__anthropic_api" in out, out
     assert (sweep / "manifest.json").is_file() and (sweep / "report.html").is_file()
     (sweep / "report.html").unlink()
-    assert "trust__incumbent_api" in _run([bin_ / "accessrace-effects", sweep], work, env)
+    assert "trust__anthropic_api" in _run([bin_ / "accessrace-effects", sweep], work, env)
     assert "report.html" in _run([bin_ / "accessrace-report", sweep], work, env)
     assert (sweep / "report.html").is_file()
 

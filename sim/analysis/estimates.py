@@ -174,7 +174,11 @@ def headline_metrics(config: Config, intervention: Sequence[EventKind]) -> list[
     share and market concentration; then the revoker's side (did revoking pay?): its lab's
     lead, and the provider's developer revenue and payoff."""
     metrics = ["frontier_capability"]
-    revoke = [e for e in config.scenario.events if e.kind is EventKind.revoke_access]
+    revoke = [
+        e
+        for e in config.scenario.events
+        if e.kind is EventKind.revoke_access and removable(e, intervention)
+    ]
     if not (EventKind.revoke_access in intervention and revoke):
         return [*metrics, "developer_trust", "open_weights_share", "hhi"]
     provider = str(revoke[0].provider)

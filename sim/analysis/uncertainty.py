@@ -10,7 +10,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from sim.analysis.estimates import paired_differences
+from sim.analysis.estimates import headline_metrics, intervention_month, paired_differences
+from sim.config import Config, EventKind
+from sim.experiment.store import complete_pairs
 
 COLUMNS = [
     "step",
@@ -105,3 +107,25 @@ def pooled_effects(
             }
         )
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def horizon_pooled_effects(
+    results: pd.DataFrame,
+    config: Config,
+    intervention: Sequence[EventKind],
+    after: Sequence[int],
+    metrics: Sequence[str] | None = None,
+    *,
+    seed: int = 0,
+) -> tuple[pd.DataFrame, int]:
+    """The pooled effect table of a posterior sweep at `after` months past the intervention
+    (those within the run), one row per metric and horizon, with `months_after`."""
+    at = intervention_month(config, intervention)
+    steps = [at + a for a in after if at + a <= config.steps] or [config.steps]
+    if metrics is None:
+        metrics = [m for m in headline_metrics(config, intervention) if m in results.columns]
+    pairs = complete_pairs(results)
+    frames = [pooled_effects(pairs, m, steps, seed=seed).assign(metric=m) for m in metrics]
+    table = pd.concat(frames, ignore_index=True)
+    table.insert(0, "months_after", table["step"] - at)
+    return table[["metric", *[c for c in table.columns if c != "metric"]]], at

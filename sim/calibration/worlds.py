@@ -4,6 +4,7 @@ as well as chance (sim.analysis.uncertainty)."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -27,6 +28,14 @@ def posterior_folder(where: str) -> Path:
         return data_dir() / "calibration" / "posterior"
     folder = Path(where)
     return folder / "posterior" if (folder / "posterior").is_dir() else folder
+
+
+def posterior_fingerprint(where: str) -> str:
+    """A hash of the posterior's draws (what a sweep of its worlds depends on)."""
+    draws = posterior_folder(where) / "posterior.csv"
+    if not draws.is_file():
+        return "missing"
+    return hashlib.sha256(draws.read_bytes()).hexdigest()[:16]
 
 
 def load_posterior(where: str) -> Posterior:

@@ -24,6 +24,7 @@ from sim.analysis.estimates import (
 )
 from sim.analysis.history import access_states, lab_trust_at
 from sim.analysis.names import metric_name, metric_unit, param_label, value_label
+from sim.analysis.uncertainty import horizon_pooled_effects
 from sim.config import Config, EventKind, removable
 from sim.experiment.store import complete_pairs, load_config
 from sim.report.html import FigureEmbedder, declared_values, fmt, html_table, render
@@ -104,6 +105,8 @@ def paired_sections(
         text = "No complete pair has finished yet: no effects."
         return [("Headline effects", render("message.html.j2", text=text))]
     after = manifest.get("effects_after") or [12, 24, 36]
+    if manifest.get("posterior"):
+        return _posterior_sections(pairs, config, kinds, after, figures, seed)
     table, at = horizon_effects(pairs, config, kinds, after, seed=seed)
     out = [("Headline effects", _headline_html(table, pairs, kinds))]
     figs = []
@@ -127,6 +130,61 @@ def paired_sections(
     )
     out.append(("Figures", render("figures.html.j2", figures=figs)))
     return out
+
+
+def _posterior_sections(
+    pairs: pd.DataFrame,
+    config: Config,
+    kinds: list[EventKind],
+    after: Sequence[int],
+    figures: FigureEmbedder,
+    seed: int,
+) -> list[tuple[str, Markup]]:
+    """A sweep over posterior draws: effects pooled over draws and seeds, with intervals
+    that cover the parameters as well as chance, and the arms by month."""
+    table, at = horizon_pooled_effects(pairs, config, kinds, after, seed=seed)
+    draws, n_pairs = int(table["n_draws"].iloc[0]), int(table["n_pairs"].iloc[0])
+    longest = table[table["months_after"] == table["months_after"].max()]
+    caveat = (
+        f"What the intervals cover: parameter uncertainty ({draws} worlds drawn from the "
+        f"calibrated posterior) as well as chance ({n_pairs // draws} seed pairs in each); "
+        "a two-stage bootstrap resamples the draws, then the pairs within each. The last "
+        "column is the share of a single pair's spread that comes from the parameters."
+    )
+    shown = table[
+        ["metric", "step", "months_after", "effect", "ci_low", "ci_high", "parameter_share"]
+    ]
+    html = render(
+        "headline.html.j2",
+        pairs=f"{n_pairs} ({draws} posterior draws x {n_pairs // draws} seeds)",
+        caveat=caveat,
+        points=[
+            {
+                "id": "pooled",
+                "label": "",
+                "sentences": [headline(r, _subject(kinds)) for r in longest.itertuples()],
+            }
+        ],
+        table=html_table(shown, ["effect", "ci_low", "ci_high", "parameter_share"]),
+    )
+    metrics = list(table["metric"].unique())
+    bands = {m: group_ci(pairs, m, "arm") for m in metrics}
+    figure = figures.embed(
+        timeseries_figure(
+            bands,
+            "arm",
+            title=f"{config.scenario.name}: treated and control arms over posterior draws",
+            order=["treated", "control"],
+            mark=(at, f"intervention (month {at})"),
+        ),
+        "timeseries_by_arm",
+        "Headline outcomes by month in the treated and control arms: the mean over every "
+        "draw and seed, with its 95% CI band.",
+    )
+    return [
+        ("Headline effects", html),
+        ("Figures", render("figures.html.j2", figures=[figure])),
+    ]
 
 
 def _headline_html(table: pd.DataFrame, pairs: pd.DataFrame, kinds: list[EventKind]) -> Markup:

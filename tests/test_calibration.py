@@ -1,0 +1,115 @@
+"""Calibration of the history world: the command-line task end to end (tiny budget, then a
+resume), the choice of calibrated parameters, the population size of calibration runs,
+and the shipped posterior, fit and predictions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from helpers import run_cli
+
+from sim.calibration import fit, instruments, observed
+from sim.calibration.worlds import SHIPPED, load_posterior
+from sim.config.files import data_dir
+
+SHIPPED_DIR = data_dir() / "calibration"
+QUANTITIES = {
+    ("share_anthropic", "2025-12"),
+    ("share_anthropic", "2026-04"),
+    ("share_openai", "2025-12"),
+    ("share_openai", "2026-04"),
+    ("share_google", "2025-12"),
+    ("share_google", "2026-04"),
+    ("share_open", "2025-12"),
+    ("share_open", "2026-04"),
+    ("coding_share_anthropic", "2025-07"),
+    ("coding_share_anthropic", "2025-12"),
+    ("frontier_eci", "2025-08"),
+    ("frontier_eci", "2025-12"),
+    ("open_gap_eci", "2026-01..2026-05"),
+    ("open_gap_months", "2026-01..2026-05"),
+    ("leader_changes", "2023-03..2025-08"),
+}
+
+
+@pytest.mark.slow(seconds=240)
+def test_calibrate_runs_end_to_end_and_resumes(tmp_path: Path) -> None:
+    tiny = [
+        "experiment=calibrate",
+        "calibrate.budget=0.03",
+        "calibrate.check_draws=70",
+        "calibrate.check_seeds=1",
+        "calibrate.sampler=single",
+    ]
+    first = run_cli(*tiny, "calibrate.generations=1", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr[-2000:]
+    assert "generation 1/1: acceptance" in first.stdout
+    sweep = tmp_path / "sweeps" / "calibrate"
+    table = pd.read_csv(sweep / "fit.csv")
+    assert set(table["target"]) == set(observed.targets())
+    predictions = pd.read_csv(sweep / "predictions.csv")
+    assert set(zip(predictions["quantity"], predictions["period"], strict=True)) == QUANTITIES
+    assert (predictions["lo90"] <= predictions["median"]).all()
+    assert (predictions["median"] <= predictions["hi90"]).all()
+    again = run_cli(*tiny, "calibrate.generations=2", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert "generation 1/2" not in again.stdout  # resumed: only the second is simulated
+    assert "generation 2/2: acceptance" in again.stdout
+    other = run_cli(*tiny, "calibrate.generations=2", "calibrate.seed=5", cwd=tmp_path)
+    assert other.returncode != 0
+    assert "Traceback" not in other.stderr
+    assert len(other.stderr.strip().splitlines()) == 1
+
+
+def test_the_calibrated_parameters_are_what_the_screening_selects() -> None:
+    screening = pd.read_csv(SHIPPED_DIR / "screening.csv")
+    assert set(screening["parameter"]) == {p.name for p in fit.CANDIDATES}
+    assert fit.selected(screening) == fit.CALIBRATED
+
+
+@pytest.mark.slow(seconds=60)
+def test_calibrated_quantities_do_not_change_with_population_size() -> None:
+    """Calibration runs use 2,000 developers; the default world has 10,000. Averaged over
+    seeds, every summary agrees within a third of its target's scale."""
+    params = load_posterior(SHIPPED).mean
+    seeds = range(3)
+
+    def mean_stats(developers: int) -> pd.Series:
+        runs = [
+            instruments.summary_statistics(
+                fit.simulate(params, s, developers=developers), fit.OPEN_LABS
+            )
+            for s in seeds
+        ]
+        return pd.DataFrame(runs).mean()
+
+    small, large = mean_stats(fit.DEVELOPERS), mean_stats(10_000)
+    _, scales = fit.observed_targets()
+    gap = ((small - large).abs() / pd.Series(scales)).sort_values()
+    assert gap.max() < 1 / 3, gap.tail(3).to_dict()
+
+
+def test_the_shipped_posterior_matches_the_code_and_is_narrower_than_the_prior() -> None:
+    posterior = load_posterior(SHIPPED)  # verifies names, bounds, weights
+    assert posterior.names == list(fit.CALIBRATED)
+    sd = posterior.sd
+    for prior in fit.priors():
+        assert sd[prior.name] < prior.sd, (prior.name, sd[prior.name], prior.sd)
+    assert posterior.ess > 50
+
+
+def test_the_shipped_fit_and_predictions_cover_every_target_and_quantity() -> None:
+    table = pd.read_csv(SHIPPED_DIR / "fit.csv")
+    assert set(table["target"]) == set(observed.targets())
+    values, _ = fit.observed_targets()
+    assert np.allclose(table.set_index("target").loc[list(values), "data"], list(values.values()))
+    inside = (table["data"] >= table["lo90"]) & (table["data"] <= table["hi90"])
+    assert (inside == table["inside"]).all()
+    for name in ("predictions.csv", "predictions_strategic.csv"):
+        predictions = pd.read_csv(SHIPPED_DIR / name)
+        assert list(predictions.columns) == ["quantity", "period", "median", "lo90", "hi90"]
+        assert set(zip(predictions["quantity"], predictions["period"], strict=True)) == QUANTITIES
+        assert predictions[["median", "lo90", "hi90"]].notna().all().all()
