@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 PYTHON ?= $(shell command -v python3.12 || command -v python3)
 ARGS   ?=
 
-.PHONY: run test lint browser bench clean-venv
+.PHONY: run test lint browser bench calibrate clean-venv
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 12))' || { \
@@ -23,6 +23,11 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/accessrace experiment=flagship $(ARGS)
+
+# Recalibrate the history world (ABC-SMC, ~15-30 min on 2 cores) and ship the posterior, the
+# fit and the predictions into data/calibration/ (commit them with the code that made them).
+calibrate: $(STAMP)
+	$(BIN)/accessrace experiment=calibrate calibrate.ship=true $(ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check sim experiments tests benchmarks notebooks docs
@@ -42,6 +47,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_scale.py
 	$(BIN)/python benchmarks/bench_sweeps.py
 	$(BIN)/python benchmarks/bench_dashboard.py
+	$(BIN)/python benchmarks/bench_calibrate.py
 
 clean-venv:
 	rm -rf $(VENV)

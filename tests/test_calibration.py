@@ -74,7 +74,7 @@ def test_the_calibrated_parameters_are_what_the_screening_selects() -> None:
 def test_calibrated_quantities_do_not_change_with_population_size() -> None:
     """Calibration runs use 2,000 developers; the default world has 10,000. Averaged over
     seeds, every summary agrees within a third of its target's scale."""
-    params = load_posterior(SHIPPED).mean
+    params = load_posterior(SHIPPED).mean()
     seeds = range(3)
 
     def mean_stats(developers: int) -> pd.Series:
@@ -95,7 +95,7 @@ def test_calibrated_quantities_do_not_change_with_population_size() -> None:
 def test_the_shipped_posterior_matches_the_code_and_is_narrower_than_the_prior() -> None:
     posterior = load_posterior(SHIPPED)  # verifies names, bounds, weights
     assert posterior.names == list(fit.CALIBRATED)
-    sd = posterior.sd
+    sd = posterior.sd()
     for prior in fit.priors():
         assert sd[prior.name] < prior.sd, (prior.name, sd[prior.name], prior.sd)
     assert posterior.ess > 50
