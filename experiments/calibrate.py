@@ -31,7 +31,13 @@ from sim.calibration import fit
 from sim.calibration.posterior import CalibrationError, Posterior
 from sim.config.files import data_dir
 
-SHIPPED = ("posterior", "fit.csv", "predictions.csv", "predictions_strategic.csv")
+SHIPPED = (
+    "posterior",
+    "fit.csv",
+    "predictions.csv",
+    "predictions_strategic.csv",
+    "report.html",
+)
 """What `calibrate.ship=true` copies into data/calibration/."""
 
 
@@ -89,6 +95,9 @@ def run_calibration_task(cfg: DictConfig, out_dir: Path) -> None:
         f"{posterior.ess:.0f}, in {time.perf_counter() - started:.0f} s."
     )
     check(posterior, cfg, config, out_dir)
+    from sim.report.calibration import build_calibration_report
+
+    print(f"[accessrace] report: {build_calibration_report(out_dir)}")
     if c.ship:
         ship(out_dir)
 
