@@ -168,9 +168,9 @@ class CalibrateConfig:
     """ABC-SMC calibration of the history world (sim.calibration): its budget, where it runs,
     and the posterior predictive check and predictions made from it."""
 
-    population: int = 200
+    population: int = 300
     """Accepted particles per generation at budget 1."""
-    generations: int = 6
+    generations: int = 8
     """Generations at most; a rerun with more continues the stored run."""
     budget: float = 1.0
     """Scales the particles per generation and the draws of the checks (0.05: a smoke test)."""

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.analysis.sensitivity import Parameter, plan_design
-from sim.calibration.fit import CALIBRATED, priors
+from sim.calibration.fit import CALIBRATED, PROPAGATED, priors
 from sim.calibration.posterior import CalibrationError, Posterior
 from sim.config import Config, EventKind
 from sim.config.files import data_dir
@@ -56,12 +56,21 @@ def posterior_plan(
     replicates: int,
     intervention: Sequence[EventKind] = (),
 ) -> list[RunSpec]:
-    """`draws` worlds sampled from the posterior (seeded by `config.seed`), each a sweep
-    point with `replicates` seeds (pairs with an intervention); the draw's values are
-    recorded as param__ columns."""
+    """`draws` worlds sampled from the posterior (seeded by `config.seed`), the
+    uninformed `PROPAGATED` parameters drawn from their priors, each world a sweep point
+    with `replicates` seeds (pairs with an intervention); the draw's values are recorded as
+    param__ columns."""
     if draws < 2:
         raise CalibrationError(f"sweep.draws = {draws}: expected a whole number >= 2")
-    sample = posterior.sample(draws, np.random.default_rng(config.seed))
-    parameters = [Parameter(p.name, p.low, p.high) for p in priors()]
+    rng = np.random.default_rng(config.seed)
+    sample = posterior.sample(draws, rng)
+    for prior in priors(PROPAGATED):  # uninformed by the data: drawn from its prior
+        u = rng.random(draws)
+        sample[prior.name] = (
+            prior.low * (prior.high / prior.low) ** u
+            if prior.log
+            else prior.low + (prior.high - prior.low) * u
+        )
+    parameters = [Parameter(p.name, p.low, p.high) for p in priors((*CALIBRATED, *PROPAGATED))]
     specs, _ = plan_design(config, sample, parameters, replicates, intervention)
     return specs
