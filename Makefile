@@ -24,10 +24,12 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/accessrace experiment=flagship $(ARGS)
 
-# Recalibrate the history world (ABC-SMC, ~15-30 min on 2 cores) and ship the posterior, the
-# fit and the predictions into data/calibration/ (commit them with the code that made them).
+# Recalibrate the history world (ABC-SMC, ~15-30 min on 2 cores), find where the cutoff's
+# answer flips, and ship the posterior, the fit, the predictions and the flips into
+# data/calibration/ (commit them with the code that made them).
 calibrate: $(STAMP)
 	$(BIN)/accessrace experiment=calibrate calibrate.ship=true $(ARGS)
+	$(BIN)/accessrace experiment=flips flips.ship=true
 
 lint: $(STAMP)
 	$(BIN)/ruff check sim experiments tests benchmarks notebooks docs

@@ -30,6 +30,7 @@ from sim import ConfigError
 from sim.calibration import fit
 from sim.calibration.posterior import CalibrationError, Posterior
 from sim.config.files import data_dir
+from sim.experiment.store import SweepMismatchError
 
 SHIPPED = (
     "posterior",
@@ -151,3 +152,27 @@ def ship(out_dir: Path) -> None:
         else:
             shutil.copy2(source, target / name)
     print(f"Shipped {', '.join(SHIPPED)} into {target}.")
+
+
+def run_flips_task(cfg: DictConfig, out_dir: Path) -> None:
+    """Where the cutoff's answer flips: run the design (resumable), then say it in words."""
+    from sim.analysis.sensitivity import SensitivityError
+    from sim.calibration.flips import analyse, run_flips, spec
+
+    config = _config(cfg)
+    f = cfg.flips
+    design = spec(int(f.samples), int(f.after), int(f.seed))
+    try:
+        run_flips(config, out_dir, design, n_jobs=int(f.n_jobs))
+    except (SensitivityError, SweepMismatchError, ConfigError) as err:
+        fail(str(err))
+    table = analyse(out_dir, int(f.after))
+    table.to_csv(out_dir / "flips.csv", index=False, float_format="%.4g")
+    print()
+    for row in table.itertuples(index=False):
+        print(f"{row.words} Most of its variance: {row.top_parameter} (S1 {row.top_s1:.2f}).")
+    if f.ship:
+        target = data_dir() / "calibration"
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(out_dir / "flips.csv", target / "flips.csv")
+        print(f"Shipped flips.csv into {target}.")

@@ -47,10 +47,11 @@ def main(cfg: DictConfig) -> None:
     if cfg.task == "dsair":
         run_dsair(cfg, Path(hydra_cfg.runtime.output_dir))
         return
-    if cfg.task == "calibrate":
-        from experiments.calibrate import run_calibration_task
+    if cfg.task in ("calibrate", "flips"):
+        from experiments.calibrate import run_calibration_task, run_flips_task
 
-        run_calibration_task(cfg, Path(hydra_cfg.runtime.output_dir))
+        task = run_calibration_task if cfg.task == "calibrate" else run_flips_task
+        task(cfg, Path(hydra_cfg.runtime.output_dir))
         return
     if cfg.task in ("sensitivity", "discovery"):
         from experiments.designs import run_discovery_task, run_sensitivity_task
@@ -60,8 +61,8 @@ def main(cfg: DictConfig) -> None:
         return
     if cfg.task != "simulate":
         fail(
-            f"task = {cfg.task!r}: expected 'simulate', 'dsair', 'sensitivity', 'discovery' "
-            "or 'calibrate'"
+            f"task = {cfg.task!r}: expected 'simulate', 'dsair', 'sensitivity', 'discovery', "
+            "'calibrate' or 'flips'"
         )
     if hydra_cfg.mode is RunMode.MULTIRUN:
         run_sweep_job(cfg, Path(hydra_cfg.sweep.dir))

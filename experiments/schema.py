@@ -189,7 +189,19 @@ class CalibrateConfig:
     """Also write the posterior, the fit and the predictions into data/calibration/."""
 
 
-DESIGN_KEYS = ("sensitivity", "discovery", "calibrate")
+@dataclasses.dataclass
+class FlipsConfig:
+    """Where the cutoff's answer flips (sim.calibration.flips): the design's size, the
+    horizon, and whether to ship the result into data/calibration/."""
+
+    samples: int = 120
+    after: int = 36
+    seed: int = 0
+    n_jobs: int = -1
+    ship: bool = False
+
+
+DESIGN_KEYS = ("sensitivity", "discovery", "calibrate", "flips")
 """Top-level keys that configure designs, not the model; sweep signatures leave them out so
 adding them changed no existing sweep's identity."""
 
@@ -202,6 +214,7 @@ AccessraceConfig = dataclasses.make_dataclass(
         ("sensitivity", SensitivityConfig, dataclasses.field(default_factory=SensitivityConfig)),
         ("discovery", DiscoveryConfig, dataclasses.field(default_factory=DiscoveryConfig)),
         ("calibrate", CalibrateConfig, dataclasses.field(default_factory=CalibrateConfig)),
+        ("flips", FlipsConfig, dataclasses.field(default_factory=FlipsConfig)),
         # The cast comes from the `cast` group (archetypes or history), not from defaults
         # here: Hydra merges maps, so defaults could not be replaced by another cast.
         ("labs", dict[str, thaw(LabConfig)], dataclasses.field(default_factory=dict)),  # type: ignore[misc]

@@ -177,3 +177,32 @@ def test_archetype_experiment_is_a_paired_parallel_sweep(tmp_path: Path) -> None
     )
     assert small.returncode == 0, small.stderr
     assert "capability__rival" in small.stdout and "36 months after" in small.stdout
+
+
+@pytest.mark.slow(seconds=120)
+def test_flagship_is_the_real_cutoff_over_posterior_worlds(tmp_path: Path) -> None:
+    proc = run_cli("experiment=flagship", "--cfg", "all", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    for text in ("name: history", "posterior: shipped", "draws: 16", "- revoke_access"):
+        assert text in proc.stdout, text
+    small = run_cli(
+        "experiment=flagship",
+        "sweep.draws=2",
+        "sweep.replicates=2",
+        "population.n_developers=300",
+        f"hydra.sweep.dir={tmp_path / 'f'}",
+        cwd=tmp_path,
+    )
+    assert small.returncode == 0, small.stderr
+    assert "8/8 runs" in small.stdout
+    assert "2 posterior draws x 2 seed pairs" in small.stdout
+    assert "spread from parameters" in small.stdout
+    effects = pd.read_csv(tmp_path / "f" / "effects.csv")
+    assert set(effects["months_after"]) == {6, 12, 24, 36}
+    assert {"trust__anthropic_api", "capability__openai", "payoff__anthropic_api"} <= set(
+        effects["metric"]
+    )
+    # every run is a world of the posterior: its calibrated values are recorded per run
+    runs = pd.read_parquet(next((tmp_path / "f" / "timeseries").glob("*.parquet")))
+    assert "param__research.growth_rate" in runs.columns
+    assert "param__population.revocation_shock" in runs.columns

@@ -26,6 +26,7 @@ from sim.analysis.history import access_states, lab_trust_at
 from sim.analysis.names import metric_name, metric_unit, param_label, value_label
 from sim.analysis.uncertainty import horizon_pooled_effects
 from sim.config import Config, EventKind, removable
+from sim.config.files import data_dir
 from sim.experiment.store import complete_pairs, load_config
 from sim.report.html import FigureEmbedder, declared_values, fmt, html_table, render
 from sim.viz.network import NetworkPanel, network_figure
@@ -181,10 +182,27 @@ def _posterior_sections(
         "Headline outcomes by month in the treated and control arms: the mean over every "
         "draw and seed, with its 95% CI band.",
     )
-    return [
-        ("Headline effects", html),
-        ("Figures", render("figures.html.j2", figures=[figure])),
-    ]
+    out = [("Headline effects", html)]
+    flips = data_dir() / "calibration" / "flips.csv"
+    if flips.is_file():
+        table = pd.read_csv(flips)
+        text = " ".join(
+            f"{row.words} Most of its variance comes from {row.top_parameter} (first-order "
+            f"share {row.top_s1:.2f})."
+            for row in table.itertuples(index=False)
+        )
+        out.append(
+            (
+                "Where the answer flips",
+                render(
+                    "message.html.j2",
+                    text=text + " (Over the prior ranges of the calibrated parameters and "
+                    "revocation_shock: data/calibration/flips.csv, docs/ODD.md §6.5.)",
+                ),
+            )
+        )
+    out.append(("Figures", render("figures.html.j2", figures=[figure])))
+    return out
 
 
 def _headline_html(table: pd.DataFrame, pairs: pd.DataFrame, kinds: list[EventKind]) -> Markup:
