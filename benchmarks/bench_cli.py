@@ -1,6 +1,6 @@
 """The command line against the in-process sweep, measured side by side in one run.
 
-For each experiment (flagship: one sweep point, 16 pairs; policy_sweep: 90 points x 4
+For each experiment (archetype: one sweep point, 16 pairs; policy_sweep: 90 points x 4
 replicates), prints the wall time of
 - `accessrace experiment=NAME` end to end (Hydra, the joblib launcher, the runs, the effect
   table and the HTML report), and
@@ -10,7 +10,7 @@ and where the command line's time goes (from the files' times: start-up to the m
 to the first and last run, the effect table, the report, exit). Each measurement uses a
 fresh temporary sweep directory, so nothing is resumed.
 
-    .venv/bin/python benchmarks/bench_cli.py [--experiments flagship policy_sweep]
+    .venv/bin/python benchmarks/bench_cli.py [--experiments archetype policy_sweep]
 """
 
 from __future__ import annotations
@@ -107,7 +107,7 @@ def compare(experiment: str, work: Path) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--experiments", nargs="+", default=["flagship", "policy_sweep"])
+    parser.add_argument("--experiments", nargs="+", default=["archetype", "policy_sweep"])
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench_cli_"))
     try:
