@@ -8,9 +8,7 @@ from helpers import REPO
 
 sys.path.insert(0, str(REPO / "docs"))
 
-from regenerate_parameters import ODD, table_in
-
-from sim.config import parameter_table
+from regenerate_parameters import ODD, parameter_table, table_in
 
 
 def test_odd_parameter_table_matches_the_config() -> None:
