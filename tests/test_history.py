@@ -14,6 +14,7 @@ from helpers import small
 import sim
 from sim.calibration import replay
 from sim.config import (
+    Benchmarking,
     Config,
     EventConfig,
     EventKind,
@@ -182,3 +183,30 @@ def test_the_replay_follows_the_record() -> None:
     config = replay.history_config()
     assert config.scenario.start == "2023-01"
     assert config.steps == 42
+
+
+def test_a_carve_out_of_a_throttled_client_keeps_the_throttle() -> None:
+    """RV-5 throttles OpenAI before RV-7 cuts it to evaluation only: the cutoff must not
+    hand back the full volume the throttle took away."""
+    events = (
+        EventConfig(
+            kind=EventKind.revoke_access, at=3, provider="incumbent_api", lab="rival", throttle=True
+        ),
+        EventConfig(
+            kind=EventKind.revoke_access,
+            at=5,
+            provider="incumbent_api",
+            lab="rival",
+            evaluation_only=True,
+        ),
+    )
+    labs = dict(small().labs)
+    labs["rival"] = LabConfig(**{**labs["rival"].__dict__, "benchmarking": Benchmarking.rival_api})
+    config = small(steps=7, labs=labs, scenario=ScenarioConfig(name="t", events=events))
+    model = AccessModel(config)
+    for _ in range(6):
+        model.step()
+    assert model.access_state("rival", "incumbent_api") is AccessState.EVALUATION_ONLY
+    route = {p.name: share for _, share, _, p in model.routes(model.lab("rival"))}
+    assert route["incumbent_api"] == pytest.approx(config.policy.throttle_factor)
+    assert model.restricted_share(model.lab("rival")) > 0

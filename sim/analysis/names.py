@@ -24,6 +24,8 @@ METRIC_LABELS: dict[str, tuple[str, str]] = {
     "revocations_total": ("revocations so far", "count"),
     "revocations_active": ("active revocations", "count"),
     "leader_gap": ("leader's lead over the runner-up", "capability index"),
+    "open_model_share": ("developers in the market on open-weights models", "share, 0-1"),
+    "switched_12m": ("developers who switched in the last 12 months", "share, 0-1"),
 }
 ENTITY_LABELS: dict[str, tuple[str, str]] = {
     "capability": ("capability of {}", "capability index"),
@@ -39,6 +41,9 @@ ENTITY_LABELS: dict[str, tuple[str, str]] = {
     "lead": ("lead of {} over the best alternative", "log quality"),
     "monitoring": ("monitoring by {}", "detection hazard per unit volume"),
     "eval_capacity": ("in-house evaluation capacity of {}", "compute units"),
+    "lab_share": ("usage share of {}'s models", "share of developers in the market, 0-1"),
+    "coding_share": ("share of coding work on {}'s models", "share, 0-1"),
+    "eci": ("ECI of {}'s released model", "Epoch Capabilities Index points"),
 }
 GROUP_LABELS: dict[str, str] = {
     "policy": "access policy of every provider",

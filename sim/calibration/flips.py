@@ -30,6 +30,8 @@ HEADLINE = ("trust__anthropic_api", "lab_share__anthropic", "capability__openai"
 """The cutoff's effects on trust in the revoking provider, its share and the revoked lab's
 capability."""
 COLUMNS = ["metric", "after", "negative_share", "words", "top_parameter", "top_s1", "s1"]
+TIE = 1e-9
+"""Effects this close to zero count as no change (the pair's runs are identical)."""
 
 
 def spec(samples: int, after: int, seed: int = 0) -> DiscoverySpec:
@@ -69,23 +71,21 @@ def analyse(
     for metric in metrics:
         frame = cases(results, metric, step, threshold=0.0, below=True)
         x, y = frame[names], frame["difference"].to_numpy()
-        negative = float(np.mean(y < 0))
+        negative, positive = float(np.mean(y < -TIE)), float(np.mean(y > TIE))
         name = metric_name(metric)
-        if negative in (0.0, 1.0):
-            sign = "lowers" if negative == 1.0 else "raises"
-            words = (
-                f"The cutoff {sign} the {name} {after} months after it in every one of the "
-                f"{len(y)} worlds: its sign does not flip over the prior ranges."
-            )
+        spread = (
+            f"The cutoff lowers the {name} {after} months after it in {negative:.0%} of "
+            f"{len(y)} worlds, raises it in {positive:.0%} and leaves it unchanged in "
+            f"{1 - negative - positive:.0%}."
+        )
+        if negative == 1.0 or positive == 1.0:
+            words = f"{spread} Its sign does not flip over the prior ranges."
         else:
-            minority_negative = negative < 0.5
-            box = prim(x, (y < 0) if minority_negative else (y > 0))
-            case = f"the cutoff {'lowers' if minority_negative else 'raises'} the {name}"
-            words = (
-                f"The cutoff lowers the {name} {after} months after it in {negative:.0%} of "
-                f"{len(y)} worlds. " + box.description(case)
-            )
-        indices = delta.analyze(problem, x.to_numpy(), y, seed=seed, print_to_console=False)
+            lowers = negative >= positive  # the usual sign; the box holds the other one
+            box = prim(x, (y > TIE) if lowers else (y < -TIE))
+            case = f"the cutoff {'raises' if lowers else 'lowers'} the {name}"
+            words = f"{spread} {box.description(case)}"
+        indices = delta.analyze(problem, x.to_numpy(), y, seed=seed, method="sobol")
         s1 = dict(zip(names, np.clip(indices["S1"], 0.0, None), strict=True))
         top = max(s1, key=lambda n: s1[n])
         rows.append(

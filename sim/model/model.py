@@ -232,6 +232,8 @@ class AccessModel(PublicWorld, mesa.Model):  # type: ignore[misc]
                 if got is None:
                     continue
                 share, eval_only = got
+                if eval_only and self.access_attr(lab.name, p.name, "throttled", False):
+                    share = throttle
                 spill = (
                     research.spill_distill
                     if distils and not eval_only
@@ -256,9 +258,13 @@ class AccessModel(PublicWorld, mesa.Model):  # type: ignore[misc]
             AccessState.REVOKED: 1.0,
         }
         edges = [
-            lost[self.access_state(lab.name, p.name)]
+            max(lost[state], 1.0 - throttle)
+            if state is AccessState.EVALUATION_ONLY
+            and self.access_attr(lab.name, p.name, "throttled", False)
+            else lost[state]
             for p in self.providers
             if p.owner != lab.name and any(h != lab.name for h in p.hosts)
+            for state in (self.access_state(lab.name, p.name),)
         ]
         return float(np.mean(edges)) if edges else 0.0
 

@@ -226,6 +226,8 @@ class APIProvider(mesa.Agent):  # type: ignore[misc]
         until = None if duration is None else world.month + duration + int(by_policy)
         carve = decision.action is Action.CARVE_OUT
         state = AccessState.EVALUATION_ONLY if carve else AccessState.REVOKED
+        # A carve-out of a throttled client keeps the throttle on what is left (evaluation).
+        throttled = world.access_state(lab.name, self.name) is AccessState.THROTTLED
         world.set_access(
             lab.name,
             self.name,
@@ -233,6 +235,7 @@ class APIProvider(mesa.Agent):  # type: ignore[misc]
             until=until,
             by_policy=by_policy,
             retaliation=decision.retaliation,
+            throttled=carve and throttled,
         )
         kind = Logged.carve_out if carve else Logged.revocation
         world.log(kind, self.name, lab.name, decision.reason, duration)
@@ -242,7 +245,9 @@ class APIProvider(mesa.Agent):  # type: ignore[misc]
 
     def reinstate(self, lab: Lab, reason: str, *, news: bool = True) -> None:
         world = self.model
-        world.set_access(lab.name, self.name, AccessState.ALLOWED, until=None, by_policy=False)
+        world.set_access(
+            lab.name, self.name, AccessState.ALLOWED, until=None, by_policy=False, throttled=False
+        )
         self.records[lab.name] = ClientRecord()
         world.log(Logged.reinstatement, self.name, lab.name, reason)
         if news:
