@@ -1,4 +1,4 @@
-"""Print the effect table of a paired sweep directory.
+"""Print the effect table of a paired sweep directory (a query: it writes nothing).
 
 accessrace-effects sweeps/flagship [--after 6 12 24] [--metric capability__rival ...]
 """
@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from experiments.sweeps import report_effects
-from sim.experiment.store import MANIFEST
+from sim.experiment.store import MANIFEST, SweepMismatchError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         print(report_effects(args.sweep_dir, args.after, args.metric, args.seed))
-    except (KeyError, ValueError, FileNotFoundError) as err:
+    except (KeyError, ValueError, FileNotFoundError, SweepMismatchError) as err:
         print(f"accessrace-effects: error: {err.args[0]}", file=sys.stderr)
         return 2
     return 0

@@ -21,6 +21,8 @@ from omegaconf import DictConfig
 
 from experiments.schema import register, to_sim_config
 from experiments.sweeps import (
+    EFFECTS_CSV,
+    check_sweep,
     fail,
     intervention_of,
     report_effects,
@@ -68,6 +70,7 @@ def main(cfg: DictConfig) -> None:
         run_sweep_job(cfg, Path(hydra_cfg.sweep.dir))
         return
     try:
+        check_sweep(cfg, [str(o) for o in hydra_cfg.overrides.task])
         config = to_sim_config(cfg)
     except ConfigError as err:
         fail(f"invalid configuration: {err}")
@@ -121,7 +124,7 @@ def run_replicates(cfg: DictConfig, config: Config, out_dir: Path) -> None:
         fail(f"{len(failures)} run(s) failed")
     if cfg.sweep.intervention:
         print()
-        print(report_effects(out_dir))
+        print(report_effects(out_dir, csv=out_dir / EFFECTS_CSV))
     write_report(out_dir)
     print(f"\nResults in {out_dir}/timeseries/ and events/ (load with sim.experiment.store.load)")
 

@@ -17,7 +17,12 @@ from sim.experiment.store import MANIFEST, sweep_status
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="accessrace-report", description=__doc__)
     parser.add_argument("sweep_dir", type=Path, help="a sweep directory (with manifest.json)")
-    parser.add_argument("--out", type=Path, help="where to write (default: SWEEP_DIR/report.html)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help="the HTML file to write, in an existing folder (default: SWEEP_DIR/report.html); "
+        "its figures go in a folder beside it named after it",
+    )
     parser.add_argument("--seed", type=int, default=0, help="bootstrap seed")
     args = parser.parse_args(argv)
     logging.getLogger("MESA").setLevel(logging.WARNING)
@@ -26,6 +31,10 @@ def main(argv: list[str] | None = None) -> int:
             f"accessrace-report: error: {args.sweep_dir} is not a sweep directory (no {MANIFEST})",
             file=sys.stderr,
         )
+        return 2
+    problem = out_problem(args.out)
+    if problem:
+        print(f"accessrace-report: error: --out {args.out}: {problem}", file=sys.stderr)
         return 2
     from sim.report.build import build_report
 
@@ -37,8 +46,27 @@ def main(argv: list[str] | None = None) -> int:
     except (KeyError, ValueError) as err:
         print(f"accessrace-report: error: {err.args[0]}", file=sys.stderr)
         return 2
+    except OSError as err:
+        hint = "" if args.out else "; write it elsewhere with --out FILE.html"
+        print(
+            f"accessrace-report: error: could not write the report ({err.strerror or err}: "
+            f"{err.filename or args.out}){hint}",
+            file=sys.stderr,
+        )
+        return 2
     print(path)
     return 0
+
+
+def out_problem(out: Path | None) -> str | None:
+    """Why `--out` cannot be written, in a few words, or None."""
+    if out is None:
+        return None
+    if out.is_dir():
+        return f"is a folder; give a file in it, e.g. --out {out / 'report.html'}"
+    if not out.parent.is_dir():
+        return f"the folder {out.parent} does not exist; create it first"
+    return None
 
 
 if __name__ == "__main__":

@@ -38,6 +38,7 @@ from sim.experiment.store import (
     Arm,
     RunSpec,
     SweepMismatchError,
+    atomic_path,
     ensure_manifest,
     is_done,
     read_manifest,
@@ -46,6 +47,8 @@ from sim.experiment.store import (
 from sim.experiment.store import load as load_results
 
 FAILED = "failed"
+EFFECTS_CSV = "effects.csv"
+"""The effect table a paired sweep writes at its end (queries print theirs, writing nothing)."""
 NOT_SWEPT = ("sweep.replicate", "sweep.n_jobs", "seed")
 """Overrides that are not a sweep point's parameters (no param__ column)."""
 POINTS_AT_ONCE = ("JoblibLauncher", "LocalLauncher", "RayLauncher")
@@ -57,6 +60,31 @@ def fail(message: str) -> None:
     """A clear error on stderr and exit status 2, with no traceback."""
     print(f"accessrace: error: {message}", file=sys.stderr)
     raise SystemExit(2)
+
+
+def check_sweep(cfg: DictConfig, overrides: list[str]) -> None:
+    """Refuse, before anything runs, what would silently run something else than asked:
+    an empty map on the command line (Hydra merges maps, so ``labs={}`` keeps the default
+    labs), ``sweep.replicates`` below 1 and effect horizons before the intervention.
+    Raises ConfigError in one line."""
+    for item in overrides:
+        key, _, value = str(item).partition("=")
+        if value.replace(" ", "") == "{}":
+            name = key.lstrip("+~")
+            raise ConfigError(
+                f"{name} = {{}}: an empty map changes nothing on the command line (Hydra "
+                f"merges it into the default); remove entries one by one with ~{name}.NAME, "
+                "or write the whole map in a config file (README, 'Your own labs')"
+            )
+    replicates = cfg.sweep.replicates
+    if not isinstance(replicates, int) or replicates < 1:
+        raise ConfigError(f"sweep.replicates = {replicates}: expected a whole number >= 1")
+    before = [a for a in cfg.sweep.effects_after if a < 0]
+    if before:
+        raise ConfigError(
+            f"sweep.effects_after = {list(cfg.sweep.effects_after)}: {before} would be before "
+            "the intervention (both arms are the same run there); expected months after it, >= 0"
+        )
 
 
 def intervention_of(cfg: DictConfig) -> list[EventKind]:
@@ -122,6 +150,7 @@ def run_sweep_job(cfg: DictConfig, sweep_dir: Path) -> list[dict[str, Any]]:
     recorded, and the sweep carries on."""
     failures = []
     try:
+        check_sweep(cfg, [str(o) for o in HydraConfig.get().overrides.task])
         config = to_sim_config(cfg)
         specs = specs_for(cfg, config, job_params())
     except ConfigError as err:
@@ -231,6 +260,7 @@ class SweepCallback(Callback):  # type: ignore[misc]
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         sweep_dir = Path(config.hydra.sweep.dir)
         try:
+            check_sweep(config, sweep_overrides(config))
             to_sim_config(config)
             jobs = planned_jobs(config)
             total = sum(runs_per_job(config, job) for job in jobs)
@@ -276,7 +306,7 @@ class SweepCallback(Callback):  # type: ignore[misc]
         )
         if manifest["intervention"] and done:
             print()
-            print(report_effects(sweep_dir))
+            print(report_effects(sweep_dir, csv=sweep_dir / EFFECTS_CSV))
         write_report(sweep_dir)
         if failed:
             fail(f"{len(failed)} job(s) failed in this session; details in {sweep_dir / FAILED}/")
@@ -308,11 +338,15 @@ def report_effects(
     after: list[int] | None = None,
     metrics: list[str] | None = None,
     seed: int = 0,
+    csv: Path | None = None,
 ) -> str:
-    """The effect table of a paired sweep as text; also written to effects.csv.
+    """The effect table of a paired sweep as text; with `csv`, also written there (the
+    sweep writes its own ``effects.csv``; a query writes nothing).
 
-    `after` defaults to the sweep's `effects_after`, `metrics` to the headline outcomes.
-    Raises ValueError for a sweep without pairs and KeyError for an unknown metric.
+    `after` defaults to the sweep's `effects_after` (horizons beyond the runs dropped);
+    given, each must lie within the runs. `metrics` defaults to the headline outcomes.
+    Raises ValueError for a sweep without pairs, a horizon outside the runs or a metric
+    that is not an outcome, and KeyError for a metric the results lack.
     """
     from sim.experiment.store import load_config
 
@@ -322,7 +356,10 @@ def report_effects(
         raise ValueError(f"{sweep_dir} declares no intervention, so it holds no paired runs")
     results = load_results(sweep_dir)
     treated = results.loc[results["arm"] == Arm.treated, "run_id"]
+    if treated.empty:
+        raise ValueError(f"{sweep_dir} holds no finished treated run yet")
     config = load_config(sweep_dir, str(treated.iloc[0]))
+    strict = bool(after)
     after = after or list(manifest["effects_after"])
     if manifest.get("posterior"):
         from sim.analysis.uncertainty import horizon_pooled_effects
@@ -330,10 +367,16 @@ def report_effects(
         pooled, at = horizon_pooled_effects(
             results, config, intervention, after, metrics, seed=seed
         )
-        pooled.to_csv(sweep_dir / "effects.csv", index=False)
+        if csv is not None:
+            with atomic_path(csv) as tmp:
+                pooled.to_csv(tmp, index=False)
         return format_pooled_effects(pooled, at, [k.value for k in intervention])
-    table, at = horizon_effects(results, config, intervention, after, metrics, seed=seed)
-    table.to_csv(sweep_dir / "effects.csv", index=False)
+    table, at = horizon_effects(
+        results, config, intervention, after, metrics, seed=seed, strict=strict
+    )
+    if csv is not None:
+        with atomic_path(csv) as tmp:
+            table.to_csv(tmp, index=False)
     return format_effects(table, at, [k.value for k in intervention])
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from helpers import run_cli
 
 
@@ -72,3 +73,25 @@ def test_cfg_job_shows_the_resolved_config(tmp_path: Path) -> None:
     proc = run_cli("--cfg", "job", "scenario=safe_harbor", cwd=tmp_path)
     assert proc.returncode == 0
     assert "name: safe_harbor" in proc.stdout and "regime: safe_harbor" in proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["labs={}"], "labs = {}: an empty map changes nothing"),
+        (["sweep.replicates=0"], "sweep.replicates = 0: expected a whole number >= 1"),
+        (["-m", "sweep.replicates=-2"], "sweep.replicates = -2: expected a whole number >= 1"),
+        (
+            ["-m", "sweep.effects_after=[-3,6]", "sweep.intervention=[revoke_access]"],
+            "sweep.effects_after = [-3, 6]: [-3] would be before the intervention",
+        ),
+    ],
+)
+def test_settings_that_would_run_something_else_are_refused_up_front(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    out = tmp_path / "out"
+    proc = run_cli(*args, f"hydra.run.dir={out}", f"hydra.sweep.dir={out}", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert message in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert not (out / "timeseries.parquet").exists() and not (out / "manifest.json").exists()

@@ -20,7 +20,7 @@ from sim.experiment.store import PAIRED_ARMS, RUN_COLUMNS, Arm, complete_pairs
 
 def paired_differences(results: pd.DataFrame, metric: str) -> pd.DataFrame:
     """Treated minus control per pair and month: columns point_id, pair_id, step, difference."""
-    _require(results, metric)
+    require_outcome(results, metric)
     arms = set(results["arm"].unique())
     if not set(PAIRED_ARMS) <= arms:
         raise ValueError(
@@ -46,11 +46,22 @@ def effects(
     """Mean paired difference of `metric` per parameter point and month, with a bootstrap CI.
 
     Columns: point_id, step, effect, ci_low, ci_high, n_pairs. `steps` keeps only those
-    months (summary horizons).
+    months (summary horizons). Raises ValueError for a month the pairs do not hold, a
+    confidence outside (0, 1) or a metric that is not a numeric outcome, rather than
+    answering with an empty table or NaN.
     """
+    check_confidence(confidence)
     diffs = paired_differences(results, metric)
     if steps is not None:
-        diffs = diffs[diffs["step"].isin(list(steps))]
+        steps = list(steps)
+        held = diffs["step"].unique()
+        missing = sorted(set(steps) - {int(s) for s in held})
+        if not steps or missing:
+            span = f"months {int(held.min())} to {int(held.max())}" if len(held) else "no months"
+            raise ValueError(
+                f"steps = {missing or steps}: not in the paired results, which hold {span}"
+            )
+        diffs = diffs[diffs["step"].isin(steps)]
     rows = []
     rng = np.random.default_rng(seed)
     for point_id, group in diffs.groupby("point_id", sort=False):
@@ -148,21 +159,48 @@ def horizon_effects(
     metrics: Sequence[str] | None = None,
     *,
     seed: int = 0,
+    strict: bool = False,
 ) -> tuple[pd.DataFrame, int]:
     """The paired effect table of a sweep and the month of its intervention.
 
     Rows at `after` months after the intervention (those within the run; the final month
     if none is), over complete pairs only, with a `months_after` column; `metrics`
     defaults to the recorded headline outcomes. The report and `accessrace-effects` both
-    use this table.
+    use this table. A negative `after` (before the intervention, where the arms are the
+    same run) is refused; with `strict`, so is one beyond the run (a query asked for it,
+    where a sweep's declared horizons may outrun a short run).
     """
     at = intervention_month(config, intervention)
+    check_after(after, at, config.steps, strict=strict)
     steps = [at + a for a in after if at + a <= config.steps] or [config.steps]
     if metrics is None:
         metrics = [m for m in headline_metrics(config, intervention) if m in results.columns]
     table = effect_table(complete_pairs(results), metrics, steps, seed=seed)
     table.insert(3, "months_after", table["step"] - at)
     return table, at
+
+
+def check_after(after: Sequence[int], at: int, steps: int, *, strict: bool = False) -> None:
+    """Refuse horizons before the intervention (month `at`) and, with `strict`, beyond the
+    run's `steps` months, in one line saying what is allowed."""
+    allowed = (
+        f"expected whole months from 0 to {steps - at} (the intervention is at month {at} "
+        f"of {steps})"
+    )
+    before = [a for a in after if a < 0]
+    if before:
+        raise ValueError(
+            f"after = {before}: months before the intervention, where both arms are the same "
+            f"run; {allowed}"
+        )
+    beyond = [a for a in after if at + a > steps]
+    if strict and beyond:
+        raise ValueError(f"after = {beyond}: beyond the end of the runs; {allowed}")
+
+
+def check_confidence(confidence: float) -> None:
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence = {confidence}: expected a number in (0, 1), e.g. 0.95")
 
 
 # --- intervention and headline outcomes ------------------------------------------------------
@@ -216,7 +254,8 @@ def group_ci(
     interval (NaN bounds). The interval treats runs as independent draws, which they are
     within a group (distinct seeds).
     """
-    _require(results, metric)
+    check_confidence(confidence)
+    require_outcome(results, metric)
     _require(results, by)
     stats_ = (
         results.groupby([by, "step"], sort=False)[metric]
@@ -245,7 +284,7 @@ def run_outcomes(
     months 1..T of each metric in `mean` (as `mean_<metric>`), with the run's identifying
     and parameter columns."""
     for m in [*final, *mean]:
-        _require(results, m)
+        require_outcome(results, m)
     keep = [c for c in results.columns if c in (*RUN_COLUMNS, "seed", "scenario")]
     keep += [c for c in results.columns if c.startswith("param__")]
     last = results.loc[results.groupby("run_id")["step"].idxmax(), [*keep, *final]]
@@ -273,7 +312,10 @@ def group_estimates(
     not the spread between cells of a balanced design. Columns: `group`, metric, mean,
     ci_low, ci_high, n (runs), cells.
     """
-    for c in [group, *metrics, *strata]:
+    check_confidence(confidence)
+    for m in metrics:
+        require_outcome(outcomes, m)
+    for c in [group, *strata]:
         _require(outcomes, c)
     rng = np.random.default_rng(seed)
     tail = (1 - confidence) / 2
@@ -320,8 +362,43 @@ def pareto_front(points: pd.DataFrame, x: str, y: str) -> list[int]:
     return sorted(front, key=lambda i: xs[i])
 
 
+ID_COLUMNS = frozenset({*RUN_COLUMNS, "step", "seed", "scenario"})
+"""Columns that say which run and month a row is: never an outcome."""
+
+
+def outcome_columns(frame: pd.DataFrame) -> list[str]:
+    """The numeric outcome columns of a results frame (not ids, not swept parameters),
+    model-wide metrics first."""
+    return sorted(
+        (
+            c
+            for c in frame.columns
+            if c not in ID_COLUMNS
+            and not str(c).startswith("param__")
+            and pd.api.types.is_numeric_dtype(frame[c])
+            and not pd.api.types.is_bool_dtype(frame[c])
+        ),
+        key=lambda c: (str(c).count("__"), str(c)),
+    )
+
+
+def require_outcome(frame: pd.DataFrame, metric: str) -> None:
+    """Refuse a metric that is not a numeric outcome of `frame` (KeyError when absent,
+    ValueError when it is an id, a swept parameter or not a number), naming some that are."""
+    known = outcome_columns(frame)
+    shown = ", ".join(known[:12]) + (f" and {len(known) - 12} more" if len(known) > 12 else "")
+    if metric not in frame.columns:
+        raise KeyError(f"metric = {metric!r}: not in the results; outcomes are {shown}")
+    if metric not in known:
+        what = (
+            "identifies runs"
+            if metric in ID_COLUMNS or str(metric).startswith("param__")
+            else f"is not numeric ({frame[metric].dtype})"
+        )
+        raise ValueError(f"metric = {metric!r}: not an outcome (it {what}); outcomes are {shown}")
+
+
 def _require(frame: pd.DataFrame, column: str) -> None:
     if column not in frame.columns:
-        ids = {*RUN_COLUMNS, "step", "seed", "scenario"}
-        known = sorted(c for c in frame.columns if not c.startswith("param__") and c not in ids)
-        raise KeyError(f"metric = {column!r}: not in the results; metrics are {known}")
+        known = [c for c in frame.columns if c not in ID_COLUMNS]
+        raise KeyError(f"column = {column!r}: not in the results; columns are {known}")

@@ -42,7 +42,8 @@ from sim.report.sections import intervention_words, paired_sections, sweep_secti
 
 REPORT = "report.html"
 FIGURES = "report"
-"""Folder of the sweep directory that receives the report's figures (PNG and SVG)."""
+"""Folder beside the default report.html that receives its figures (PNG and SVG): a page
+written elsewhere keeps its figures in a folder named after it, beside it."""
 
 Section = tuple[str, Markup]
 """A section of the report: its heading and its rendered body."""
@@ -56,9 +57,12 @@ def build_report(
     It reads only the directory (manifest, runs, events, provenance, and the design of a
     sensitivity or discovery sweep). An empty, partial or mixed sweep is reported as such,
     with what is complete. Figures are embedded as base64 PNG and also saved as PNG and SVG
-    in `<sweep_dir>/report/`. Raises FileNotFoundError for a directory without a manifest.
+    in a folder beside the page named after it (`<sweep_dir>/report/` for the default
+    `<sweep_dir>/report.html`), so with `out` elsewhere nothing is written into the sweep.
+    Raises FileNotFoundError for a directory without a manifest.
     """
     path = Path(sweep_dir)
+    target = Path(out) if out is not None else path / REPORT
     status = sweep_status(path)
     manifest = read_manifest(path)
     sections: list[Section] = [("Status", _status_html(status))]
@@ -66,7 +70,7 @@ def build_report(
         sections.append(("Setup", _manifest_html(manifest)))
         title = f"accessrace report: {path.name} (no finished runs)"
     else:
-        sections += _result_sections(path, manifest, seed)
+        sections += _result_sections(path, manifest, seed, target.parent / target.stem)
         title = f"accessrace report: {path.name}"
     doc = render(
         "page.html.j2",
@@ -76,17 +80,19 @@ def build_report(
         source=str(path),
         sections=sections,
     )
-    target = Path(out) if out is not None else path / REPORT
     with atomic_path(target) as tmp:
         tmp.write_text(doc, encoding="utf-8")
         tmp.chmod(0o644)
     return target
 
 
-def _result_sections(path: Path, manifest: Mapping[str, Any], seed: int) -> list[Section]:
-    """The sections of a sweep with finished runs, chosen by its kind."""
+def _result_sections(
+    path: Path, manifest: Mapping[str, Any], seed: int, folder: Path
+) -> list[Section]:
+    """The sections of a sweep with finished runs, chosen by its kind; figures saved in
+    `folder`."""
     kind = ReportKind.of(manifest)
-    figures = FigureEmbedder(path / FIGURES)
+    figures = FigureEmbedder(folder)
     results = load_results(path)
     treated = results.loc[results["arm"] == "treated", "run_id"]
     first = str(treated.iloc[0]) if len(treated) else str(results["run_id"].iloc[0])
