@@ -137,3 +137,40 @@ def test_files_get_the_users_permissions(tmp_path: Path) -> None:
         os.umask(old)
     written = [tmp_path / "manifest.json", *run_files(tmp_path), *(tmp_path / "events").iterdir()]
     assert {oct(f.stat().st_mode & 0o777) for f in written} == {oct(0o640)}
+
+
+def test_a_full_disk_stops_in_one_line_and_leaves_a_consistent_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    import sim
+    import sim.experiment.store as store
+    from sim.experiment.atomic import StoreFullError
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    specs = plan(small(steps=12), replicates=3)
+    ensure_manifest(tmp_path / "s", "sweep-a", DESCRIPTION)
+    sweep(specs[:1], tmp_path / "s")
+    with monkeypatch.context() as patch:
+        patch.setattr(store, "write_parquet", full)
+        with pytest.raises(StoreFullError, match="no space left on the device writing"):
+            sweep(specs, tmp_path / "s")
+    assert len(run_files(tmp_path / "s")) == 1 and not list((tmp_path / "s").rglob("*.tmp"))
+    assert sweep(specs, tmp_path / "s") == 2, "the rest run once there is room"
+
+    write = pd.DataFrame.to_parquet
+
+    def full_at_config(frame: pd.DataFrame, path: Path, **kwargs: object) -> None:
+        write(frame, path, **kwargs)  # written, then the disk fills up at the events
+        if "events" in Path(path).name:
+            full()
+
+    with monkeypatch.context() as patch:
+        patch.setattr(pd.DataFrame, "to_parquet", full_at_config)
+        with pytest.raises(StoreFullError):
+            sim.run(small(steps=12), tmp_path / "one", figures=False)
+    assert not any((tmp_path / "one").iterdir()), "all of a run's files or none"
+    assert sim.run(small(steps=12), tmp_path / "one", figures=False).path == tmp_path / "one"
