@@ -21,11 +21,10 @@ from omegaconf import DictConfig
 
 from experiments.schema import register, to_sim_config
 from experiments.sweeps import (
-    EFFECTS_CSV,
     check_sweep,
+    effects_or_warning,
     fail,
     intervention_of,
-    report_effects,
     run_specs,
     run_sweep_job,
     signature,
@@ -36,7 +35,14 @@ from sim import Config, ConfigError, RunDirectoryError, run
 from sim.analysis.summary import summarize
 from sim.config.files import config_dir
 from sim.experiment.run import progress_bar
-from sim.experiment.store import ensure_manifest, is_done
+from sim.experiment.store import (
+    StoreFullError,
+    SweepMismatchError,
+    acquire_lock,
+    ensure_manifest,
+    is_done,
+    release_lock,
+)
 
 register()
 CONFIG_DIR = config_dir()  # configs/ in a checkout, the installed copy from a wheel
@@ -88,6 +94,15 @@ def main(cfg: DictConfig) -> None:
         result = run(config, out_dir, progress=lambda done, total: bar.update(done - bar.n))
     except (ConfigError, RunDirectoryError) as err:
         fail(str(err))
+    except StoreFullError as err:
+        fail(f"{err.strerror}; nothing of this run was kept, so the same command runs it again")
+    except OSError as err:
+        kept = (
+            "its data is complete there, its figures are not"
+            if (out_dir / "timeseries.parquet").exists()
+            else "nothing of it was kept"
+        )
+        fail(f"could not write the run into {out_dir} ({err.strerror or err}): {kept}")
     finally:
         bar.close()
     print()
@@ -97,10 +112,12 @@ def main(cfg: DictConfig) -> None:
 
 
 def run_replicates(cfg: DictConfig, config: Config, out_dir: Path) -> None:
-    """Replicates (and pairs) in this one process, into `out_dir` as a sweep store."""
+    """Replicates (and pairs) in this one process, into `out_dir` as a sweep store, which
+    stays locked meanwhile."""
     try:
         specs = specs_for(cfg, config, {})
-        ensure_manifest(
+        lock = acquire_lock(out_dir)
+        note = ensure_manifest(
             out_dir,
             signature(cfg, list(HydraConfig.get().overrides.task)),
             {
@@ -114,8 +131,15 @@ def run_replicates(cfg: DictConfig, config: Config, out_dir: Path) -> None:
         )
     except ConfigError as err:
         fail(f"invalid configuration: {err}")
+    except (SweepMismatchError, ValueError) as err:
+        fail(str(err))
+    if note:
+        print(f"[accessrace] {note}", flush=True)
     n_jobs = -1 if cfg.sweep.n_jobs is None else int(cfg.sweep.n_jobs)
-    failures = run_specs(specs, out_dir, n_jobs, progress="[accessrace] runs")
+    try:
+        failures = run_specs(specs, out_dir, n_jobs, progress="[accessrace] runs")
+    except StoreFullError as err:
+        fail(f"{err.strerror}; finished runs are kept and the rest rerun when you run it again")
     for f in failures:
         print(f"accessrace: run failed (seed {f['seed']}, arm {f['arm']}): {f['error']}")
     done = sum(is_done(out_dir, s) for s in specs)
@@ -124,8 +148,9 @@ def run_replicates(cfg: DictConfig, config: Config, out_dir: Path) -> None:
         fail(f"{len(failures)} run(s) failed")
     if cfg.sweep.intervention:
         print()
-        print(report_effects(out_dir, csv=out_dir / EFFECTS_CSV))
+        print(effects_or_warning(out_dir))
     write_report(out_dir)
+    release_lock(lock)
     print(f"\nResults in {out_dir}/timeseries/ and events/ (load with sim.experiment.store.load)")
 
 

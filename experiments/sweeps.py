@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.experimental.callback import Callback
@@ -37,12 +38,15 @@ from sim.experiment.store import (
     TIMESERIES,
     Arm,
     RunSpec,
+    StoreFullError,
     SweepMismatchError,
+    acquire_lock,
     atomic_path,
     ensure_manifest,
-    is_done,
     read_manifest,
+    release_lock,
     run_files,
+    triage,
 )
 from sim.experiment.store import load as load_results
 
@@ -124,8 +128,11 @@ def job_params() -> dict[str, str]:
 def run_specs(
     specs: list[RunSpec], sweep_dir: Path, n_jobs: int, progress: str | None = None
 ) -> list[dict[str, Any]]:
-    """The runs not yet in the store, on `n_jobs` worker processes; their failures."""
-    todo = [s for s in specs if not is_done(sweep_dir, s)]
+    """The runs not yet finished in the store, on `n_jobs` worker processes; their failures.
+    A run whose file is there but cannot be trusted is named on stderr and redone."""
+    todo, notes = triage(sweep_dir, specs)
+    for note in notes:
+        print(f"accessrace: {note}", file=sys.stderr, flush=True)
     done = parallel_map(
         attempt, todo, sweep_dir, n_jobs=n_jobs, progress=progress, total=len(specs)
     )
@@ -149,6 +156,15 @@ def run_sweep_job(cfg: DictConfig, sweep_dir: Path) -> list[dict[str, Any]]:
     skipping finished runs; failures are reported with their config and seed, and
     recorded, and the sweep carries on."""
     failures = []
+    same_as = duplicate_of(sweep_dir, [str(o) for o in HydraConfig.get().overrides.task])
+    if same_as is not None:
+        own = [str(o) for o in HydraConfig.get().overrides.task]
+        print(
+            f"[accessrace] {difference(own, same_as)} has the same config as "
+            f"{difference(same_as, own)}: one point, run once",
+            flush=True,
+        )
+        return []
     try:
         check_sweep(cfg, [str(o) for o in HydraConfig.get().overrides.task])
         config = to_sim_config(cfg)
@@ -157,7 +173,11 @@ def run_sweep_job(cfg: DictConfig, sweep_dir: Path) -> list[dict[str, Any]]:
         specs = []
         failures.append({"error": f"invalid configuration: {err}", "seed": None})
     if specs:
-        failures += run_specs(specs, sweep_dir, replicate_jobs(cfg, sweep_dir))
+        try:
+            failures += run_specs(specs, sweep_dir, replicate_jobs(cfg, sweep_dir))
+        except StoreFullError as err:
+            print(f"accessrace: error: {err.strerror}", file=sys.stderr, flush=True)
+            return failures
     for f in failures:
         overrides = list(HydraConfig.get().overrides.task)
         f["overrides"] = overrides
@@ -167,11 +187,67 @@ def run_sweep_job(cfg: DictConfig, sweep_dir: Path) -> list[dict[str, Any]]:
             file=sys.stderr,
             flush=True,
         )
-        folder = sweep_dir / FAILED
-        folder.mkdir(parents=True, exist_ok=True)
-        name = f.get("run_id") or hashlib.sha256(str(overrides).encode()).hexdigest()[:16]
-        (folder / f"{name}.json").write_text(json.dumps(f, indent=2, default=str))
+        record_failure(sweep_dir, f)
     return failures
+
+
+def record_failure(sweep_dir: Path, failure: dict[str, Any]) -> None:
+    """Write `failure` to ``failed/<run id>.json``, atomically (a reader never sees half a
+    record)."""
+    folder = sweep_dir / FAILED
+    folder.mkdir(parents=True, exist_ok=True)
+    name = (
+        failure.get("run_id")
+        or hashlib.sha256(str(failure.get("overrides")).encode()).hexdigest()[:16]
+    )
+    with atomic_path(folder / f"{name}.json") as tmp:
+        tmp.write_text(json.dumps(failure, indent=2, default=str))
+
+
+def duplicate_of(sweep_dir: Path, overrides: list[str]) -> list[str] | None:
+    """The overrides of the earlier sweep point whose config this job's equals, if the
+    manifest lists this job as such a duplicate."""
+    for item in read_manifest(sweep_dir).get("duplicates", []):
+        if sorted(item["job"]) == sorted(overrides):
+            return list(item["same_as"])
+    return None
+
+
+def difference(job: list[str], other: list[str]) -> str:
+    """The overrides of `job` that `other` lacks, as the command line wrote them."""
+    return " ".join(o for o in job if o not in other) or "(no overrides)"
+
+
+def find_duplicates(cfg: DictConfig, jobs: list[list[str]]) -> list[dict[str, list[str]]]:
+    """Sweep points whose configs are identical to an earlier point's (the same runs):
+    ``{"job": overrides, "same_as": overrides}`` each. Every point is composed as its job
+    will be (~0.1 s each here). A point sharing only some runs with another (e.g.
+    ``sweep.replicates=2,3``) raises ConfigError: its runs would carry two points' columns."""
+    if len(jobs) < 2:
+        return []
+    loader = GlobalHydra.instance().config_loader()
+    seen: dict[frozenset[str], list[str]] = {}
+    owner: dict[str, list[str]] = {}
+    out = []
+    for job in jobs:
+        try:
+            job_cfg = loader.load_sweep_config(cfg, list(job))
+            config = to_sim_config(job_cfg)
+            runs = frozenset(s.run_id for s in specs_for(job_cfg, config, {}))
+        except Exception:  # an invalid point fails in its own job, with its own message
+            continue
+        if runs in seen:
+            out.append({"job": list(job), "same_as": seen[runs]})
+            continue
+        shared = [owner[r] for r in runs if r in owner]
+        if shared:
+            raise ConfigError(
+                f"sweep points {shared[0]} and {list(job)} share runs (identical configs and "
+                "seeds) but are not the same point; sweep them in separate directories"
+            )
+        seen[runs] = list(job)
+        owner.update({r: list(job) for r in runs})
+    return out
 
 
 # --- planning and the manifest ------------------------------------------------------------
@@ -251,11 +327,14 @@ class SweepCallback(Callback):  # type: ignore[misc]
     """Manifest before the jobs, one progress bar while they run, the effect table after."""
 
     watch: SweepWatch | None = None
+    lock: int | None = None
+    """The sweep directory's lock, held by the launching process from start to end."""
     started: float = 0.0
 
     def __getstate__(self) -> dict[str, Any]:
-        """Launchers pickle the callbacks into their jobs; the bar stays in this process."""
-        return {k: v for k, v in self.__dict__.items() if k != "watch"}
+        """Launchers pickle the callbacks into their jobs; the bar and the lock stay in this
+        process."""
+        return {k: v for k, v in self.__dict__.items() if k not in ("watch", "lock")}
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         sweep_dir = Path(config.hydra.sweep.dir)
@@ -263,8 +342,11 @@ class SweepCallback(Callback):  # type: ignore[misc]
             check_sweep(config, sweep_overrides(config))
             to_sim_config(config)
             jobs = planned_jobs(config)
-            total = sum(runs_per_job(config, job) for job in jobs)
-            ensure_manifest(
+            duplicates = find_duplicates(config, jobs)
+            repeated = [d["job"] for d in duplicates]
+            total = sum(runs_per_job(config, job) for job in jobs if job not in repeated)
+            self.lock = acquire_lock(sweep_dir)
+            note = ensure_manifest(
                 sweep_dir,
                 signature(config, sweep_overrides(config)),
                 {
@@ -276,12 +358,22 @@ class SweepCallback(Callback):  # type: ignore[misc]
                     "draws": int(config.sweep.draws) if config.sweep.get("posterior") else None,
                     "jobs": len(jobs),
                     "planned_runs": total,
+                    "duplicates": duplicates,
                 },
             )
-        except (ConfigError, SweepMismatchError) as err:
+        except (ConfigError, SweepMismatchError, ValueError) as err:
             fail(str(err))
         except Exception as err:  # Hydra would only warn: a sweep must not start unrecorded
             fail(f"could not start the sweep in {sweep_dir}: {type(err).__name__}: {err}")
+        if note:
+            print(f"[accessrace] {note}", flush=True)
+        for d in duplicates:
+            first, again = difference(d["same_as"], d["job"]), difference(d["job"], d["same_as"])
+            print(
+                f"[accessrace] sweep points {first} and {again} have identical configs: they "
+                f"are one point, run once (as {first})",
+                flush=True,
+            )
         done = len(run_files(sweep_dir))
         self.started = time.time()
         print(
@@ -306,13 +398,30 @@ class SweepCallback(Callback):  # type: ignore[misc]
         )
         if manifest["intervention"] and done:
             print()
-            print(report_effects(sweep_dir, csv=sweep_dir / EFFECTS_CSV))
+            print(effects_or_warning(sweep_dir))
         write_report(sweep_dir)
+        if self.lock is not None:
+            release_lock(self.lock)
+            self.lock = None
         if failed:
             fail(f"{len(failed)} job(s) failed in this session; details in {sweep_dir / FAILED}/")
+        if done < int(manifest["planned_runs"]):
+            fail(f"{int(manifest['planned_runs']) - done} planned run(s) did not finish (above)")
 
 
 # --- the effect table and the report ------------------------------------------------------
+
+
+def effects_or_warning(sweep_dir: Path) -> str:
+    """The sweep's effect table, also written to its effects.csv; a failure to write (a
+    full disk) is a warning below the table, never a traceback."""
+    try:
+        return report_effects(sweep_dir, csv=sweep_dir / EFFECTS_CSV)
+    except OSError as err:
+        return (
+            f"{report_effects(sweep_dir)}\n\naccessrace: warning: {EFFECTS_CSV} not written: "
+            f"{err.strerror or err}"
+        )
 
 
 def write_report(sweep_dir: Path) -> Path | None:

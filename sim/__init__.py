@@ -15,8 +15,8 @@ from typing import Any
 
 from sim.config import Config, ConfigError
 from sim.experiment import run as _run
+from sim.experiment.provenance import package_version
 from sim.experiment.run import Result, RunDirectoryError, load, simulate
-from sim.experiment.store import package_version
 from sim.model import AccessModel
 
 __version__ = package_version()

@@ -206,3 +206,43 @@ def test_flagship_is_the_real_cutoff_over_posterior_worlds(tmp_path: Path) -> No
     runs = pd.read_parquet(next((tmp_path / "f" / "timeseries").glob("*.parquet")))
     assert "param__research.growth_rate" in runs.columns
     assert "param__population.revocation_shock" in runs.columns
+
+
+@pytest.mark.slow(seconds=60)
+def test_two_sweeps_started_at_once_into_one_directory_are_not_both_accepted(
+    tmp_path: Path,
+) -> None:
+    exe = Path(sys.executable).with_name("accessrace")
+    procs = [
+        subprocess.Popen(
+            [str(exe), *sweep_args(tmp_path, "s", 2, *TINY, f"seed={seed}")],
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for seed in (1, 2)
+    ]
+    outcomes = [(p.wait(timeout=240), p.communicate()[1]) for p in procs]
+    codes = sorted(code for code, _ in outcomes)
+    assert codes == [0, 2], outcomes
+    refused = next(err for code, err in outcomes if code == 2)
+    assert "in use by another sweep" in refused or "holds a different sweep" in refused
+    assert "Traceback" not in refused
+    ts = load(tmp_path / "s")
+    assert ts["run_id"].nunique() == 2 and ts["seed"].nunique() == 2
+    winner = 1 if outcomes[0][0] == 0 else 2
+    assert f"seed={winner}" in read_manifest(tmp_path / "s")["overrides"]
+
+
+@pytest.mark.slow(seconds=40)
+def test_sweep_points_with_identical_configs_are_one_point(tmp_path: Path) -> None:
+    args = sweep_args(tmp_path, "s", 1, *TINY, "labs.rival.intensity=1,1.0")
+    proc = run_cli(*args, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert (
+        "sweep points labs.rival.intensity=1 and labs.rival.intensity=1.0 have identical "
+        "configs: they are one point, run once" in proc.stdout
+    )
+    assert "1 runs planned" in proc.stdout and "1/1 runs" in proc.stdout
+    assert set(load(tmp_path / "s")["param__labs.rival.intensity"]) == {"1"}

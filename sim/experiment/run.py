@@ -8,7 +8,9 @@ import math
 import os
 import sys
 import traceback
+import warnings
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +21,19 @@ import yaml
 from tqdm import tqdm
 
 from sim.config import Config, ConfigError, EventKind, removable
-from sim.experiment.store import Arm, RunSpec, atomic_path, config_hash, is_done, write_run
+from sim.experiment.atomic import disk_full_stops
+from sim.experiment.store import (
+    Arm,
+    RunSpec,
+    StoreFullError,
+    StoreWarning,
+    atomic_path,
+    config_hash,
+    is_done,
+    sweep_lock,
+    triage,
+    write_run,
+)
 from sim.model.metrics import ENTITY_REPORTERS
 from sim.model.model import AccessModel
 
@@ -136,15 +150,25 @@ def check_free(out_dir: Path) -> None:
 
 
 def write(result: Result, out_dir: Path) -> Result:
-    """Write the run's files into `out_dir` (which must not already hold a run)."""
+    """Write the run's files into `out_dir` (which must not already hold a run): all of
+    them or none, so a failed write (a full disk: StoreFullError) leaves a directory the
+    same run can be written into again."""
     out_dir.mkdir(parents=True, exist_ok=True)
     check_free(out_dir)
-    with atomic_path(out_dir / "timeseries.parquet") as tmp:
-        result.timeseries.to_parquet(tmp, index=False)
-    with atomic_path(out_dir / "events.parquet") as tmp:
-        result.events.to_parquet(tmp, index=False)
-    with atomic_path(out_dir / "config.yaml") as tmp:
-        tmp.write_text(yaml.safe_dump(result.config.to_dict(), sort_keys=False))
+    writers: list[tuple[str, Callable[[Path], object]]] = [
+        ("events.parquet", lambda tmp: result.events.to_parquet(tmp, index=False)),
+        (
+            "config.yaml",
+            lambda tmp: tmp.write_text(yaml.safe_dump(result.config.to_dict(), sort_keys=False)),
+        ),
+        ("timeseries.parquet", lambda tmp: result.timeseries.to_parquet(tmp, index=False)),
+    ]
+    # Every file is written to its temporary first; leaving the block renames them all into
+    # place, or on any error removes them all.
+    with ExitStack() as stack:
+        stack.enter_context(disk_full_stops(out_dir))
+        for name, write_one in writers:
+            write_one(stack.enter_context(atomic_path(out_dir / name)))
     return Result(result.config, result.timeseries, result.events, out_dir)
 
 
@@ -226,10 +250,13 @@ def execute(spec: RunSpec, sweep_dir: Path) -> bool:
 
 def attempt(spec: RunSpec, sweep_dir: Path) -> dict[str, Any] | None:
     """Run `spec` into the store unless it is there; a failure comes back as a record (with
-    its traceback), so one bad run never stops the others. (Here, not in experiments/, so
+    its traceback), so one bad run never stops the others; a full disk (StoreFullError)
+    does stop them. (Here, not in experiments/, so
     that a worker process imports only what running needs.)"""
     try:
         execute(spec, sweep_dir)
+    except StoreFullError:
+        raise  # every later run would fail too: the sweep stops
     except Exception as err:
         return {
             "run_id": spec.run_id,
@@ -295,13 +322,36 @@ def sweep(
     n_jobs: int = 1,
     progress: str | None = None,
 ) -> int:
-    """Run every spec not yet in `sweep_dir` (resumable), in parallel with joblib; with
-    `progress`, a bar so described (see :func:`progress_bar`).
+    """Run every spec not yet finished in `sweep_dir` (resumable), in parallel with joblib;
+    with `progress`, a bar so described (see :func:`progress_bar`).
 
-    For parameter sweeps on a cluster, use the Hydra command line and its launchers.
-    Returns the number of runs made now.
+    The directory is locked meanwhile (a second sweep into it raises SweepBusyError). A run
+    whose file is there but damaged or not this spec's is redone, with a StoreWarning
+    naming it. Two specs of one run (the same config) at different places in the sweep
+    are refused (ValueError). For parameter sweeps on a cluster, use the Hydra command
+    line and its launchers. Returns the number of runs made now.
     """
     path = Path(sweep_dir)
-    todo = [s for s in specs if not is_done(path, s)]
-    done = parallel_map(execute, todo, path, n_jobs=n_jobs, progress=progress, total=len(specs))
+    unique = distinct(specs)
+    with sweep_lock(path):
+        todo, notes = triage(path, unique)
+        for note in notes:
+            warnings.warn(note, StoreWarning, stacklevel=2)
+        done = parallel_map(
+            execute, todo, path, n_jobs=n_jobs, progress=progress, total=len(unique)
+        )
     return sum(bool(d) for d in done)
+
+
+def distinct(specs: Sequence[RunSpec]) -> list[RunSpec]:
+    """`specs` with repeats of one spec dropped; ValueError when one run (one config) is
+    planned at two places in a sweep (points, arms or parameters), which would mix them."""
+    seen: dict[str, RunSpec] = {}
+    for spec in specs:
+        first = seen.setdefault(spec.run_id, spec)
+        if first.place() != spec.place():
+            raise ValueError(
+                f"run {spec.run_id} is planned twice with identical configs, at "
+                f"{first.place()} and {spec.place()}: they are one run; plan it once"
+            )
+    return list(seen.values())

@@ -2,50 +2,98 @@
 
 A sweep directory holds ``manifest.json`` (what the sweep is, written once) and two
 folders, one table each: ``events/<run_id>.parquet`` (a run's event log) and
-``timeseries/<run_id>.parquet`` (its monthly metrics, written last: its presence means
-the run finished). Every row of both carries its run's id, point, pair, arm, replicate,
-seed, scenario and swept parameters as columns, so DuckDB, polars or pyarrow read a
-whole sweep with one glob (README, "Sweeps"). A run's id is the hash of its resolved
-config, so re-running a sweep skips what is already written and no row is ever
-duplicated. A run killed mid-write leaves at most a hidden temporary file, which every
-reader here and the globs ``*.parquet`` ignore.
+``timeseries/<run_id>.parquet`` (its monthly metrics, written last). A run counts as
+finished only when both files are whole and their provenance names this run, at this
+place in this sweep (sim.experiment.provenance); any other file is reported with its
+run id, never read as data, and the run is redone. Every row of both carries its run's
+id, point, pair, arm, replicate, seed, scenario and swept parameters as columns, so
+DuckDB, polars or pyarrow read a whole sweep with one glob (README, "Sweeps"). A run's
+id is the hash of its resolved config, so re-running a sweep skips what is already
+finished and no row is ever duplicated. A run killed mid-write leaves at most a hidden
+temporary file, which every reader here and the globs ``*.parquet`` ignore. The manifest
+and the lock live in sim.experiment.manifest, safe writing in sim.experiment.atomic.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import hashlib
 import json
 import os
-import platform
-import subprocess
-import tempfile
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from enum import StrEnum
-from importlib.metadata import PackageNotFoundError, version
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import mesa
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.config import Config
+from sim.experiment.atomic import StoreFullError, atomic_path, disk_full_stops
+from sim.experiment.manifest import (
+    EVENTS,
+    LEGACY_RUNS,
+    MANIFEST,
+    TIMESERIES,
+    ManifestError,
+    SweepBusyError,
+    SweepLayoutError,
+    SweepMismatchError,
+    acquire_lock,
+    check_layout,
+    ensure_manifest,
+    read_manifest,
+    release_lock,
+    sweep_lock,
+    sweep_signature,
+)
+from sim.experiment.provenance import (
+    PAIRED_ARMS,
+    PROVENANCE_KEY,
+    Arm,
+    RunSpec,
+    config_hash,
+    file_problem,
+    provenance,
+    read_provenance,
+)
 
 if TYPE_CHECKING:
     from sim.experiment.run import Result
 
-TIMESERIES = "timeseries"
-EVENTS = "events"
-LEGACY_RUNS = "runs"
-"""The folder of the old layout (time series and events mixed); refused with advice."""
-MANIFEST = "manifest.json"
-PROVENANCE_KEY = b"accessrace"
+__all__ = [  # the store's face: what readers and writers of sweeps import from here
+    "EVENTS",
+    "LEGACY_RUNS",
+    "MANIFEST",
+    "PAIRED_ARMS",
+    "TIMESERIES",
+    "Arm",
+    "ManifestError",
+    "RunSpec",
+    "StoreFullError",
+    "StoreWarning",
+    "SweepBusyError",
+    "SweepLayoutError",
+    "SweepMismatchError",
+    "SweepStatus",
+    "acquire_lock",
+    "atomic_path",
+    "config_hash",
+    "ensure_manifest",
+    "is_done",
+    "load",
+    "load_config",
+    "read_manifest",
+    "read_provenance",
+    "release_lock",
+    "run_files",
+    "sweep_lock",
+    "sweep_status",
+    "triage",
+    "write_run",
+]
+
 RUN_COLUMNS = ["run_id", "point_id", "pair_id", "arm", "replicate"]
 """Provenance columns every row of a sweep's time series and events carries (besides seed
 and scenario)."""
@@ -63,118 +111,12 @@ EVENT_SCHEMA = pa.schema(
 schema as one with (readers of a whole folder need one schema)."""
 
 
-class Arm(StrEnum):
-    """A run's role: alone, or one arm of a paired counterfactual (the value is on disk)."""
-
-    single = "single"
-    treated = "treated"
-    control = "control"
-
-
-PAIRED_ARMS = (Arm.treated, Arm.control)
-
-
-class SweepMismatchError(RuntimeError):
-    """A sweep directory already holds a different sweep; nothing was written."""
-
-
-class SweepLayoutError(SweepMismatchError):
-    """A sweep directory written in an older layout of the store; nothing was written."""
-
-
-def config_hash(config: Config | Mapping[str, Any]) -> str:
-    """A stable short hash of a resolved config."""
-    data = config.to_dict() if isinstance(config, Config) else dict(config)
-    text = json.dumps(data, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-@dataclass(frozen=True)
-class RunSpec:
-    """One run of a sweep and how it relates to the others."""
-
-    config: Config
-    replicate: int = 0
-    arm: Arm = Arm.single
-    """Alone, or the treated or control arm of a paired counterfactual."""
-    pair_id: str = ""
-    """Shared by the two arms of a pair (common random numbers)."""
-    point_id: str = ""
-    """Shared by all replicates and arms at one parameter point."""
-    params: Mapping[str, str] = field(default_factory=dict)
-    """The overrides that made this run (e.g. swept parameters), recorded as columns."""
-
-    @functools.cached_property
-    def run_id(self) -> str:
-        return config_hash(self.config)
-
-
-def _git(*args: str) -> str | None:
-    """Output of a git command in the package's source tree, or None outside a checkout."""
-    try:
-        out = subprocess.run(
-            ["git", *args],
-            cwd=Path(__file__).resolve().parent,
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=True,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout
-
-
-@functools.cache
-def git_commit() -> str | None:
-    """The commit of the source tree the package runs from, if it is a git checkout."""
-    out = _git("rev-parse", "HEAD")
-    return out.strip() if out else None
-
-
-@functools.cache
-def git_dirty() -> bool | None:
-    """Whether that tree has uncommitted changes, including new files git does not ignore
-    (then the commit alone does not reproduce a run); None outside a checkout. Read once
-    per process."""
-    out = _git("status", "--porcelain")
-    return None if out is None else bool(out.strip())
-
-
-@functools.cache
-def package_version() -> str:
-    """The installed accessrace version (a source tree never installed has none)."""
-    try:
-        return version("accessrace")
-    except PackageNotFoundError:
-        return "0.0.0+unknown"
-
-
-def provenance(spec: RunSpec, started: dt.datetime, finished: dt.datetime) -> dict[str, Any]:
-    return {
-        "run_id": spec.run_id,
-        "config": spec.config.to_dict(),
-        "config_hash": spec.run_id,
-        "seed": spec.config.seed,
-        "replicate": spec.replicate,
-        "arm": str(spec.arm),
-        "pair_id": spec.pair_id,
-        "point_id": spec.point_id,
-        "params": dict(spec.params),
-        "accessrace_version": package_version(),
-        "git_commit": git_commit(),
-        "git_dirty": git_dirty(),
-        "mesa_version": mesa.__version__,
-        "numpy_version": np.__version__,
-        "python_version": platform.python_version(),
-        "host": platform.node(),
-        "started": started.isoformat(),
-        "finished": finished.isoformat(),
-    }
+class StoreWarning(UserWarning):
+    """A file of the store that is not what it claims (damaged, foreign, incomplete)."""
 
 
 def run_path(sweep_dir: Path, run_id: str) -> Path:
-    """A run's time-series file: its presence means the run finished."""
+    """A run's time-series file: written last, so a verified one means the run finished."""
     return sweep_dir / TIMESERIES / f"{run_id}.parquet"
 
 
@@ -182,19 +124,61 @@ def events_path(sweep_dir: Path, run_id: str) -> Path:
     return sweep_dir / EVENTS / f"{run_id}.parquet"
 
 
+# --- what is finished: verified, never merely present ----------------------------------------
+
+
+def run_problem(
+    sweep_dir: Path, run_id: str, sweep: str | None, spec: RunSpec | None = None
+) -> str | None:
+    """Why run `run_id` does not count as finished in `sweep_dir` (a sweep signed `sweep`),
+    naming the file; None when both its files are whole and its own."""
+    for folder, path, months in (
+        (TIMESERIES, run_path(sweep_dir, run_id), True),
+        (EVENTS, events_path(sweep_dir, run_id), False),
+    ):
+        problem = file_problem(path, run_id, sweep=sweep, spec=spec, months=months)
+        if problem:
+            return f"{folder}/{path.name} {problem}"
+    return None
+
+
 def is_done(sweep_dir: Path, spec: RunSpec) -> bool:
-    return run_path(sweep_dir, spec.run_id).exists()
+    """The run is finished in `sweep_dir`: its files are whole and written for this spec
+    by this directory's sweep."""
+    return run_problem(sweep_dir, spec.run_id, sweep_signature(sweep_dir), spec) is None
 
 
-def check_layout(sweep_dir: Path) -> None:
-    """Refuse a sweep directory in the old layout (``runs/``), saying how to move it."""
-    if (sweep_dir / LEGACY_RUNS).is_dir() and not (sweep_dir / TIMESERIES).is_dir():
-        raise SweepLayoutError(
-            f"{sweep_dir} holds runs in the old layout ({LEGACY_RUNS}/); move "
-            f"{LEGACY_RUNS}/<id>.events.parquet to {EVENTS}/<id>.parquet and "
-            f"{LEGACY_RUNS}/<id>.parquet to {TIMESERIES}/<id>.parquet, or re-run the sweep "
-            "into a new directory"
-        )
+def triage(sweep_dir: Path, specs: Sequence[RunSpec]) -> tuple[list[RunSpec], list[str]]:
+    """The specs still to run, and one line per run whose file is there but cannot be
+    trusted (it runs again, its file replaced)."""
+    sweep = sweep_signature(sweep_dir)
+    todo, notes = [], []
+    for spec in specs:
+        problem = run_problem(sweep_dir, spec.run_id, sweep, spec)
+        if problem is None:
+            continue
+        todo.append(spec)
+        if run_path(sweep_dir, spec.run_id).exists():
+            notes.append(f"run {spec.run_id}: {problem}; it runs again")
+    return todo, notes
+
+
+def scan(sweep_dir: Path) -> tuple[list[Path], list[str]]:
+    """The time-series files of finished runs in `sweep_dir`, and one line per file there
+    that is not one (damaged, foreign, or missing its events)."""
+    check_layout(sweep_dir)
+    sweep = sweep_signature(sweep_dir)
+    good, bad = [], []
+    for path in sorted((sweep_dir / TIMESERIES).glob("*.parquet")):
+        problem = run_problem(sweep_dir, path.stem, sweep)
+        if problem is None:
+            good.append(path)
+        else:
+            bad.append(f"run {path.stem}: {problem}; it is left out")
+    return good, bad
+
+
+# --- writing ---------------------------------------------------------------------------------
 
 
 def _write_table(
@@ -211,7 +195,12 @@ def _write_table(
         table = table.append_column(name, pa.repeat(pa.scalar(value), table.num_rows))
     merged = {**(table.schema.metadata or {}), PROVENANCE_KEY: json.dumps(meta).encode()}
     with atomic_path(path) as tmp:
-        pq.write_table(table.replace_schema_metadata(merged), tmp)
+        write_parquet(table.replace_schema_metadata(merged), tmp)
+
+
+def write_parquet(table: pa.Table, path: Path) -> None:
+    """The one place the store writes Parquet (tests inject a full disk here)."""
+    pq.write_table(table, path)
 
 
 def write_run(
@@ -221,9 +210,11 @@ def write_run(
 
     Both files carry the run's columns (ids, arm, replicate, swept parameters; the events
     also seed and scenario, which the time series has from the model), so a glob over
-    either folder reads as one table.
+    either folder reads as one table, and its provenance, signed with the sweep's
+    signature. A full disk raises StoreFullError and leaves the run unfinished (no
+    time series), so the next attempt runs it again.
     """
-    meta = provenance(spec, started, finished)
+    meta = provenance(spec, started, finished, sweep_signature(sweep_dir))
     columns: dict[str, object] = {
         "run_id": spec.run_id,
         "point_id": spec.point_id,
@@ -232,67 +223,15 @@ def write_run(
         "replicate": spec.replicate,
     }
     params = {f"param__{k}": str(v) for k, v in spec.params.items()}
-    for folder in (EVENTS, TIMESERIES):
-        (sweep_dir / folder).mkdir(parents=True, exist_ok=True)
     run_keys = {"seed": spec.config.seed, "scenario": spec.config.scenario.name}
     events = events_path(sweep_dir, spec.run_id)
-    _write_table(result.events, {**run_keys, **columns, **params}, events, meta, EVENT_SCHEMA)
     path = run_path(sweep_dir, spec.run_id)
-    _write_table(result.timeseries, {**columns, **params}, path, meta)
+    with disk_full_stops(path):
+        for folder in (EVENTS, TIMESERIES):
+            (sweep_dir / folder).mkdir(parents=True, exist_ok=True)
+        _write_table(result.events, {**run_keys, **columns, **params}, events, meta, EVENT_SCHEMA)
+        _write_table(result.timeseries, {**columns, **params}, path, meta)
     return path
-
-
-def read_provenance(path: Path) -> dict[str, Any]:
-    meta = pq.read_schema(path).metadata or {}
-    return dict(json.loads(meta[PROVENANCE_KEY]))
-
-
-@contextmanager
-def atomic_path(path: Path) -> Iterator[Path]:
-    """Write to a hidden temporary file beside `path`, then rename it into place (atomic on
-    POSIX), so a reader never sees a half-written file."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
-# --- manifest --------------------------------------------------------------------------------
-
-
-def ensure_manifest(sweep_dir: Path, signature: str, description: Mapping[str, Any]) -> None:
-    """Record what this sweep is, or check that the directory holds the same sweep.
-
-    Raises SweepMismatchError when `sweep_dir` was written by a different sweep.
-    """
-    check_layout(sweep_dir)
-    path = sweep_dir / MANIFEST
-    if path.exists():
-        existing = json.loads(path.read_text())
-        if existing.get("signature") != signature:
-            raise SweepMismatchError(
-                f"{sweep_dir} holds a different sweep (experiment "
-                f"{existing.get('experiment')!r}, overrides {existing.get('overrides')}); "
-                "its results are kept. Give this sweep another directory, e.g. "
-                "sweep.name=<new name>."
-            )
-        return
-    sweep_dir.mkdir(parents=True, exist_ok=True)
-    content = {
-        "signature": signature,
-        "created": dt.datetime.now(dt.UTC).isoformat(),
-        **description,
-    }
-    with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(content, indent=2, default=str))
-
-
-def read_manifest(sweep_dir: Path) -> dict[str, Any]:
-    return dict(json.loads((Path(sweep_dir) / MANIFEST).read_text()))
 
 
 # --- loading ---------------------------------------------------------------------------------
@@ -305,10 +244,9 @@ def complete_pairs(results: pd.DataFrame) -> pd.DataFrame:
 
 
 def run_files(sweep_dir: str | os.PathLike[str]) -> list[Path]:
-    """Finished runs' time-series files (temporary files of killed runs are ignored)."""
-    path = Path(sweep_dir)
-    check_layout(path)
-    return sorted((path / TIMESERIES).glob("*.parquet"))
+    """Finished runs' time-series files: verified whole and this sweep's (temporary files
+    of killed runs, damaged and foreign files are left out)."""
+    return scan(Path(sweep_dir))[0]
 
 
 ID_COLUMNS = ["step", "seed", "scenario", *RUN_COLUMNS]
@@ -321,12 +259,16 @@ def load(sweep_dir: str | os.PathLike[str], kind: str = "timeseries") -> pd.Data
     replicate, seed and swept parameters as columns; 'summary': one row per run (its
     final month); 'events': every finished run's event log, with the same run columns;
     'long': the time series melted to (ids, params, metric, entity, value), one table
-    whatever the labs and providers of each point.
+    whatever the labs and providers of each point. Only verified runs are read; a file
+    that is not one (damaged, foreign, its events missing) is left out with a
+    StoreWarning naming its run.
     """
     kinds = ("timeseries", "summary", "events", "long")
     if kind not in kinds:
         raise ValueError(f"kind = {kind!r}: expected one of {kinds}")
-    files = run_files(sweep_dir)
+    files, bad = scan(Path(sweep_dir))
+    for line in bad:
+        warnings.warn(line, StoreWarning, stacklevel=2)
     if not files:
         raise FileNotFoundError(f"{sweep_dir} holds no finished runs (looked in {TIMESERIES}/)")
     if kind == "events":
@@ -370,6 +312,8 @@ class SweepStatus:
     """Runs of a pair whose other arm has not finished."""
     scenarios: tuple[str, ...]
     arms: tuple[str, ...]
+    damaged: tuple[str, ...] = ()
+    """One line per file in the time series that is not a finished run of this sweep."""
 
     @property
     def partial(self) -> bool:
@@ -378,6 +322,7 @@ class SweepStatus:
             or self.finished < self.planned
             or bool(self.failures)
             or self.unpaired > 0
+            or bool(self.damaged)
         )
 
     @property
@@ -400,6 +345,11 @@ class SweepStatus:
             )
         if self.failures:
             out.append(f"{len(self.failures)} run(s) failed: " + "; ".join(self.failures[:5]))
+        if self.damaged:
+            out.append(
+                f"{len(self.damaged)} file(s) left out (run the sweep again to redo them): "
+                + "; ".join(self.damaged[:5])
+            )
         if self.unpaired:
             out.append(
                 f"{self.unpaired} run(s) lack the other arm of their pair and are left out of "
@@ -420,11 +370,14 @@ def sweep_status(sweep_dir: str | os.PathLike[str]) -> SweepStatus:
     if not (path / MANIFEST).exists():
         raise FileNotFoundError(f"{path} is not a sweep directory (no {MANIFEST})")
     planned = read_manifest(path).get("planned_runs")
-    files = run_files(path)
+    files, damaged = scan(path)
     finished_ids = {f.name.removesuffix(".parquet") for f in files}
     failures = []
     for f in sorted((path / "failed").glob("*.json")):
-        info = json.loads(f.read_text())
+        try:
+            info = json.loads(f.read_text())
+        except ValueError:
+            info = {"run_id": f.stem, "error": f"its record {f.name} is damaged"}
         if info.get("run_id") in finished_ids:
             continue
         failures.append(
@@ -448,4 +401,5 @@ def sweep_status(sweep_dir: str | os.PathLike[str]) -> SweepStatus:
         unpaired,
         tuple(scenarios),
         tuple(arms),
+        tuple(damaged),
     )
