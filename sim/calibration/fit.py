@@ -130,13 +130,15 @@ CALIBRATED = (
     "population.price_sensitivity",
     "population.switching_cost",
 )
-"""The calibrated parameters: the screening's largest effects on the distance to the
-targets, `SCREEN_COVER` of the summed mu* (data/calibration/screening.csv, docs/ODD.md
-§6.3); a test checks this list against the shipped screening."""
+"""The calibrated parameters: what the screening selects (`selected`: the largest effects
+on the distance to the targets, `SCREEN_COVER` of the summed mu*; data/calibration/
+screening.csv, docs/ODD.md §6.3) less `PROPAGATED`; a test checks both against the shipped
+screening."""
 PROPAGATED = ("population.revocation_shock",)
-"""Not informed by the targets (small mu*; calibrated anyway, its posterior was as wide as
-its prior) but what the headline trust effects rest on: worlds drawn from the posterior
-draw it from its prior, so effects carry its uncertainty too."""
+"""Selected by the screening but not informed by the targets: calibrated with the others in
+a first run, its posterior was as wide as its prior (sd ratio 1.04). The headline trust
+effects rest on it, so worlds drawn from the posterior draw it from its prior and every
+effect carries its uncertainty."""
 
 
 def selected(screening: pd.DataFrame, cover: float = SCREEN_COVER) -> tuple[str, ...]:
