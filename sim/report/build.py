@@ -98,10 +98,8 @@ def _result_sections(
     first = str(treated.iloc[0]) if len(treated) else str(results["run_id"].iloc[0])
     config = load_config(path, first)
     swept = swept_columns(results, manifest)
-    sections = [
-        ("Question", _question_html(kind, config, manifest, swept)),
-        ("Setup", _setup_html(results, config, manifest, swept)),
-    ]
+    # Answer first: the question, then what the runs found; how they were set up after.
+    sections = [("Question", _question_html(kind, config, manifest, swept))]
     match kind:
         case ReportKind.sensitivity:
             sections.append(("Sensitivity analysis", sensitivity_html(path, figures)))
@@ -114,6 +112,7 @@ def _result_sections(
                 sections.append(("Scenario discovery", discovery_html(path, figures)))
         case ReportKind.sweep:
             sections += sweep_sections(results, manifest, swept, figures, seed)
+    sections.append(("Setup", _setup_html(results, config, manifest, swept)))
     sections.append(("Provenance", _provenance_html(path)))
     return sections
 
