@@ -17,7 +17,7 @@ from helpers import REPO, cutoff, run_cli
 from scipy import stats
 
 import sim
-import sim.experiment.store as store
+import sim.experiment.provenance as provenance
 from sim.analysis.estimates import FEW_PAIRS, effects, few_pairs_caveat
 from sim.config import EventKind, PopulationConfig
 from sim.experiment.run import execute, plan, sweep
@@ -122,12 +122,12 @@ def test_the_report_is_self_contained_with_every_figure(paired: Path) -> None:
         stem = paired / "report" / name.removeprefix("fig-")
         assert stem.with_suffix(".png").stat().st_size > 0
         assert stem.with_suffix(".svg").read_text().lstrip().startswith("<?xml")
-    assert page.sections == [
+    assert page.sections == [  # the answer first, how it was set up after
         "status",
         "question",
-        "setup",
         "headline-effects",
         "figures",
+        "setup",
         "provenance",
     ]
     assert page.status["data-partial"] == "false"
@@ -205,7 +205,7 @@ def test_the_few_pairs_caveat_states_how_much_too_narrow_the_interval_is() -> No
 def test_runs_from_an_uncommitted_tree_are_flagged(
     dirty: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(store, "git_dirty", lambda: dirty)
+    monkeypatch.setattr(provenance, "git_dirty", lambda: dirty)
     specs = plan(sim.Config(population=PopulationConfig(n_developers=200), steps=6), 2)
     ensure_manifest(tmp_path, "test", {"experiment": "test", "planned_runs": len(specs)})
     sweep(specs, tmp_path)

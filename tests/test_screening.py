@@ -158,6 +158,14 @@ def flagging() -> Config:
     return default().replace(population=pop)
 
 
+def releasing() -> Config:
+    """The rival releases models instead of serving its capability every month: one
+    scripted release in month 1, its own cadence after."""
+    release = EventConfig(kind=EventKind.release_model, at=1, lab=LAB)
+    config = with_labs(default(), **{LAB: {"release_every": 3}})
+    return config.replace(scenario=ScenarioConfig(name="releasing", events=(release,)))
+
+
 def no_open_weights() -> Config:
     """No lab releases open weights, so the legacy open model is the best one."""
     return with_labs(default(), open={"openness": Openness.api})
@@ -194,6 +202,9 @@ WORLDS: dict[str, Callable[[], Config]] = {
     "research.eval_response": revoking,
     # market
     "market.legacy_open_quality": no_open_weights,
+    # releases (the history scenario's)
+    f"labs.{LAB}.release_every": releasing,
+    "scenario.replay_until": releasing,
     # strategy evolution
     "strategy.beta": evolving,
     "strategy.mutation": evolving,
@@ -231,6 +242,9 @@ def world_of(path: str) -> Callable[[], Config]:
 ENDS: dict[str, tuple[Any, Any]] = {
     "population.n_developers": (300, 600),  # low = 1 leaves no social graph to build
     "strategy.adapt_every": (0, 3),  # 0 (fixed strategies) and the hypotheses' 3 months
+    f"labs.{LAB}.release_every": (1, 6),  # 0 is continuous serving: no release to time
+    "scenario.replay_until": (0, 12),  # its own cadence from month 1, or none for a year
+    "population.adoption_months": (0, 12),  # all choose at once, or over a year
 }
 """Ends chosen by hand, with the reason, where the rule gives none that runs."""
 
@@ -248,6 +262,7 @@ SKIPPED: dict[str, str] = {
     "policy.name": "a discrete choice of policy (enum), not a numeric parameter",
     "scenario.name": "a preset name",
     "scenario.description": "a preset description",
+    "scenario.start": "the calendar month of month 1, a label the instruments read",
     "scenario.events": "scheduled events, not a model parameter",
 }
 """Fields that are not numeric model parameters, each with its reason."""

@@ -64,9 +64,12 @@ def preset_data(name: str, config_dir: Path = CONFIG_DIR) -> dict[str, Any]:
     data = Config().to_dict()
     for entry in raw.pop("defaults", []):
         for group, choice in entry.items() if isinstance(entry, dict) else ():
-            if group.removeprefix("override").strip(" /") == "policy":
+            group = group.removeprefix("override").strip(" /")
+            if group == "policy":
                 policy = _read(config_dir / "policy" / f"{choice}.yaml")
                 data = _merge(data, {"policy": policy})
+            elif group == "cast":  # another cast replaces the archetypes' labs and providers
+                data = {**data, **_read(config_dir / "cast" / f"{choice}.yaml")}
     return _merge(data, raw)
 
 

@@ -199,7 +199,7 @@ class Population:
         """
         c = self.cfg
         options = np.arange(utility.shape[1])
-        first = self.enters >= month
+        first = (self.enters >= month) & (self.enters > 0)  # 0: in the market from the start
         cost = np.where(first[revising] | initial, 0.0, c.switching_cost)
         current = self.choice[revising]
         noisy = (
