@@ -210,3 +210,11 @@ def test_a_carve_out_of_a_throttled_client_keeps_the_throttle() -> None:
     route = {p.name: share for _, share, _, p in model.routes(model.lab("rival"))}
     assert route["incumbent_api"] == pytest.approx(config.policy.throttle_factor)
     assert model.restricted_share(model.lab("rival")) > 0
+
+
+def test_reports_name_the_studied_cutoff_for_what_it_was() -> None:
+    from sim.report.sections import intervention_words
+
+    config = replay.history_config({"population.n_developers": 200})
+    words = intervention_words(config, [EventKind.revoke_access], 31)
+    assert words.startswith("cutting openai to evaluation only (anthropic_api")

@@ -41,6 +41,13 @@ def intervention_words(config: Config, intervention: Sequence[EventKind], at: in
     ]
     if revoke:
         e = revoke[0]
+        if e.evaluation_only:
+            return (
+                f"cutting {e.lab} to evaluation only ({e.provider} cutting its building and "
+                f"training use, keeping benchmarking and safety evaluation, at month {at})"
+            )
+        if e.throttle:
+            return f"throttling {e.lab} ({e.provider} cutting its capacity at month {at})"
         return f"cutting off {e.lab} ({e.provider} revoking its access at month {at})"
     return f"the {', '.join(k.value for k in intervention)} event at month {at}"
 
