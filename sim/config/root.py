@@ -23,11 +23,11 @@ from sim.config.base import (
     plain,
 )
 from sim.config.enums import EventKind
+from sim.config.population import PopulationConfig
 from sim.config.safety import SafetyConfig
 from sim.config.scenario import ScenarioConfig, _default_labs, _default_providers
 from sim.config.world import (
     MarketConfig,
-    PopulationConfig,
     RelationsConfig,
     ResearchConfig,
     StrategyConfig,
