@@ -36,7 +36,8 @@ from sim.report.html import (
     render,
     swept_columns,
 )
-from sim.report.sections import intervention_words, paired_sections, sweep_sections
+from sim.report.sections import intervention_words, paired_sections
+from sim.report.sweeps import sweep_sections
 
 # --- the HTML report of a sweep ------------------------------------------------------------------
 
