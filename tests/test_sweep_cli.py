@@ -60,6 +60,7 @@ def test_a_different_sweep_into_the_same_directory_is_refused(tmp_path: Path) ->
     assert {f: f.read_bytes() for f in run_files(tmp_path / "s")} == files
 
 
+@pytest.mark.slow(seconds=60)  # three sweeps through the command line
 def test_workers_per_point_change_neither_results_nor_the_sweep(tmp_path: Path) -> None:
     one = run_cli(*sweep_args(tmp_path, "s", 2, *PAIRED, "sweep.n_jobs=1"), cwd=tmp_path)
     assert one.returncode == 0, one.stderr
