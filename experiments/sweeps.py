@@ -69,8 +69,9 @@ def fail(message: str) -> None:
 def check_sweep(cfg: DictConfig, overrides: list[str]) -> None:
     """Refuse, before anything runs, what would silently run something else than asked:
     an empty map on the command line (Hydra merges maps, so ``labs={}`` keeps the default
-    labs), ``sweep.replicates`` below 1 and effect horizons before the intervention.
-    Raises ConfigError in one line."""
+    labs), ``sweep.replicates`` below 1, effect horizons before the intervention, and a
+    posterior that is missing or damaged (or too few draws from it). Raises ConfigError in
+    one line."""
     for item in overrides:
         key, _, value = str(item).partition("=")
         if value.replace(" ", "") == "{}":
@@ -89,6 +90,17 @@ def check_sweep(cfg: DictConfig, overrides: list[str]) -> None:
             f"sweep.effects_after = {list(cfg.sweep.effects_after)}: {before} would be before "
             "the intervention (both arms are the same run there); expected months after it, >= 0"
         )
+    if cfg.sweep.get("posterior") is not None:
+        from sim.calibration.posterior import CalibrationError
+        from sim.calibration.worlds import load_posterior
+
+        draws = cfg.sweep.draws
+        if not isinstance(draws, int) or draws < 2:
+            raise ConfigError(f"sweep.draws = {draws}: expected a whole number >= 2")
+        try:
+            load_posterior(str(cfg.sweep.posterior))
+        except CalibrationError as err:
+            raise ConfigError(str(err)) from None
 
 
 def intervention_of(cfg: DictConfig) -> list[EventKind]:

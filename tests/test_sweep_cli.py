@@ -247,3 +247,21 @@ def test_sweep_points_with_identical_configs_are_one_point(tmp_path: Path) -> No
     )
     assert "1 runs planned" in proc.stdout and "1/1 runs" in proc.stdout
     assert set(load(tmp_path / "s")["param__labs.rival.intensity"]) == {"1"}
+
+
+@pytest.mark.slow(seconds=60)
+def test_a_missing_or_damaged_posterior_is_refused_in_one_line(tmp_path: Path) -> None:
+    missing = run_cli("experiment=flagship", f"sweep.posterior={tmp_path / 'none'}", cwd=tmp_path)
+    assert missing.returncode == 2 and "no posterior folder" in missing.stderr
+    assert "Traceback" not in missing.stderr
+    damaged = tmp_path / "cal" / "posterior"
+    damaged.mkdir(parents=True)
+    (damaged / "posterior.csv").write_text("x,y\n1,2\n")
+    (damaged / "particles.csv").write_text("x,weight\n1,1\n")
+    (damaged / "summary.json").write_text("{}")
+    bad = run_cli("experiment=flagship", f"sweep.posterior={tmp_path / 'cal'}", cwd=tmp_path)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    assert len(bad.stderr.strip().splitlines()) == 1, bad.stderr
+    few = run_cli("experiment=flagship", "sweep.draws=1", cwd=tmp_path)
+    assert few.returncode == 2 and "sweep.draws = 1" in few.stderr
+    assert not (tmp_path / "sweeps").exists()
