@@ -21,7 +21,7 @@ from sim.config import EventKind, PolicyConfig, PopulationConfig
 from sim.experiment.run import plan, sweep
 from sim.experiment.store import load, load_config
 from sim.viz.network import NetworkPanel, network_figure
-from sim.viz.style import PALETTE, save_figure
+from sim.viz.style import NO_ORGANISATION, PALETTE, organisation_colours, save_figure
 from sim.viz.sweeps import (
     effects_figure,
     frontier_figure,
@@ -223,3 +223,15 @@ def test_labels_carry_units_and_readable_values(paired: Path) -> None:
     assert value_label("param__policy", "graduated") == "graduated"
     config = load_config(paired, str(load(paired, "summary")["run_id"].iloc[0]))
     assert config.population.n_developers == 300
+
+
+def test_each_organisation_has_one_colour_shared_by_its_lab_and_its_api() -> None:
+    config = sim.Config()
+    owners = {name: p.owner for name, p in config.providers.items()}
+    colours = organisation_colours(list(config.labs), owners)
+    for provider, owner in owners.items():
+        if owner is not None:
+            assert colours[provider] == colours[owner], provider
+    organisations = [*config.labs, *(p for p, o in owners.items() if o is None), "self_host"]
+    assert len({colours[o] for o in organisations}) == len(organisations), colours
+    assert colours["self_host"] == NO_ORGANISATION

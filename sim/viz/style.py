@@ -7,7 +7,7 @@ worker processes and never opens a window.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from matplotlib.axes import Axes
@@ -67,3 +67,26 @@ def panel_grid(
 def group_colours(order: Sequence[str]) -> dict[str, str]:
     """A palette colour for each group, in order."""
     return {str(g): PALETTE[i % len(PALETTE)] for i, g in enumerate(order)}
+
+
+SELF_HOST = "self_host"
+"""The share metric's entry for developers who run open weights themselves."""
+NO_ORGANISATION = "#999999"
+"""Grey: self-hosting, which belongs to no organisation."""
+
+
+def organisation_colours(labs: Sequence[str], owners: Mapping[str, str | None]) -> dict[str, str]:
+    """One colour per organisation, the same in every figure, report and the dashboard.
+
+    Labs take the palette in order; a provider a lab owns takes its owner's colour (the lab
+    and its API are one organisation); providers no lab owns (clouds, marketplaces) take the
+    colours after the labs'; self-hosting is grey. `owners` maps provider -> owning lab."""
+    colours = {lab: PALETTE[i % len(PALETTE)] for i, lab in enumerate(labs)}
+    independent = [p for p, owner in owners.items() if owner not in colours]
+    for i, provider in enumerate(independent, start=len(labs)):
+        colours[provider] = PALETTE[i % len(PALETTE)]
+    for provider, owner in owners.items():
+        if owner in colours:
+            colours[provider] = colours[owner]
+    colours[SELF_HOST] = NO_ORGANISATION
+    return colours
