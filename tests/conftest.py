@@ -63,6 +63,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Time the test against its budget where it runs (a pytest-xdist worker, or the one
+    process), fail it at FAIL_FACTOR times the budget, and carry the timing on the report,
+    which xdist sends to the controlling process that prints the summary."""
     report = yield
     if call.when == "setup":
         _setup_seconds[item.nodeid] = report.duration
@@ -70,21 +73,30 @@ def pytest_runtest_makereport(
         return report
     took = _setup_seconds.pop(item.nodeid, 0.0) + report.duration
     budget, slow = budget_of(item)
-    if slow:
-        _slow_tests.append((item.nodeid, budget, took))
-    if took <= budget:
-        return report
-    how = f"{item.nodeid} took {took:.1f} s, over its {budget:.0f} s budget"
-    if not slow:
-        how += " for tests without @pytest.mark.slow(seconds=...)"
-    _over_budget.append(how)
+    report.user_properties.append(("budget", (budget, slow, took)))
     if report.passed and took > FAIL_FACTOR * budget:
         report.outcome = "failed"
         report.longrepr = (
-            f"{how} by more than {FAIL_FACTOR:g}x: make it faster or raise its budget "
-            "(tests/conftest.py explains)"
+            f"{_over(report.nodeid, budget, slow, took)} by more than {FAIL_FACTOR:g}x: "
+            "make it faster or raise its budget (tests/conftest.py explains)"
         )
     return report
+
+
+def _over(nodeid: str, budget: float, slow: bool, took: float) -> str:
+    how = f"{nodeid} took {took:.1f} s, over its {budget:.0f} s budget"
+    return how if slow else how + " for tests without @pytest.mark.slow(seconds=...)"
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    for key, value in report.user_properties:
+        if key != "budget":
+            continue
+        budget, slow, took = value
+        if slow:
+            _slow_tests.append((report.nodeid, budget, took))
+        if took > budget:
+            _over_budget.append(_over(report.nodeid, budget, slow, took))
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
