@@ -90,8 +90,12 @@ def main(cfg: DictConfig) -> None:
         flush=True,
     )
     bar = progress_bar(config.steps, "[accessrace] months", unit="month")
+
+    def progress(done: int, total: int) -> None:
+        bar.update(done - bar.n)
+
     try:
-        result = run(config, out_dir, progress=lambda done, total: bar.update(done - bar.n))
+        result = run(config, out_dir, progress=progress)
     except (ConfigError, RunDirectoryError) as err:
         fail(str(err))
     except StoreFullError as err:

@@ -167,7 +167,7 @@ def run_sweep_job(cfg: DictConfig, sweep_dir: Path) -> list[dict[str, Any]]:
     """Run this job's sweep point (all its replicates and arms) into the sweep store,
     skipping finished runs; failures are reported with their config and seed, and
     recorded, and the sweep carries on."""
-    failures = []
+    failures: list[dict[str, Any]] = []
     same_as = duplicate_of(sweep_dir, [str(o) for o in HydraConfig.get().overrides.task])
     if same_as is not None:
         own = [str(o) for o in HydraConfig.get().overrides.task]
@@ -191,10 +191,10 @@ def run_sweep_job(cfg: DictConfig, sweep_dir: Path) -> list[dict[str, Any]]:
             print(f"accessrace: error: {err.strerror}", file=sys.stderr, flush=True)
             return failures
     for f in failures:
-        overrides = list(HydraConfig.get().overrides.task)
-        f["overrides"] = overrides
+        task = list(HydraConfig.get().overrides.task)
+        f["overrides"] = task
         print(
-            f"accessrace: run failed (overrides {overrides}, seed {f.get('seed')}, "
+            f"accessrace: run failed (overrides {task}, seed {f.get('seed')}, "
             f"replicate {f.get('replicate')}, arm {f.get('arm')}): {f['error']}",
             file=sys.stderr,
             flush=True,
@@ -286,8 +286,8 @@ def signature(cfg: DictConfig, overrides: list[str]) -> str:
         for k in cfg
         if k != "hydra" and k not in DESIGN_KEYS
     }
-    if isinstance(base.get("sweep"), dict):
-        base["sweep"] = {k: v for k, v in base["sweep"].items() if k != "n_jobs"}
+    if isinstance(sweep := base.get("sweep"), dict):
+        base["sweep"] = {k: v for k, v in sweep.items() if k != "n_jobs"}
     kept = [o for o in overrides if o.lstrip("+~").partition("=")[0] != "sweep.n_jobs"]
     if cfg.sweep.get("posterior") is not None:  # the same name may hold another posterior
         from sim.calibration.worlds import posterior_fingerprint
@@ -335,7 +335,7 @@ class SweepWatch:
         self.bar.close()
 
 
-class SweepCallback(Callback):  # type: ignore[misc]
+class SweepCallback(Callback):
     """Manifest before the jobs, one progress bar while they run, the effect table after."""
 
     watch: SweepWatch | None = None
@@ -536,13 +536,10 @@ def format_effects(table: pd.DataFrame, at: int, intervention: list[str]) -> str
     width = max(28, *(len(str(m)) for m in table["metric"]))
     head = f"{'metric':<{width}} {'months after':>12} {'effect':>10}   95% CI"
     lines += [head, "-" * (len(head) + 20)]
-    for row in table.itertuples():
-        ci = (
-            f"[{row.ci_low:+.4f}, {row.ci_high:+.4f}]"
-            if np.isfinite(row.ci_low)
-            else "(one pair: none)"
-        )
-        lines.append(f"{row.metric:<{width}} {row.months_after:>12} {row.effect:>+10.4f}   {ci}")
+    columns = ["metric", "months_after", "effect", "ci_low", "ci_high"]
+    for metric, months, effect, low, high in table[columns].itertuples(index=False):
+        ci = f"[{low:+.4f}, {high:+.4f}]" if np.isfinite(low) else "(one pair: none)"
+        lines.append(f"{metric:<{width}} {months:>12} {effect:>+10.4f}   {ci}")
     lines += ["", *plain_effects(table)]
     caveat = few_pairs_caveat(int(table["n_pairs"].min()))
     if caveat:
