@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sim.analysis.outcomes import require_column, require_outcome
 from sim.config import Config, EventKind, removable
 from sim.experiment.store import PAIRED_ARMS, RUN_COLUMNS, Arm, complete_pairs
 
@@ -170,14 +171,30 @@ def horizon_effects(
     same run) is refused; with `strict`, so is one beyond the run (a query asked for it,
     where a sweep's declared horizons may outrun a short run).
     """
+    at, steps, metrics = horizons(results, config, intervention, after, metrics, strict=strict)
+    table = effect_table(complete_pairs(results), metrics, steps, seed=seed)
+    table.insert(3, "months_after", table["step"] - at)
+    return table, at
+
+
+def horizons(
+    results: pd.DataFrame,
+    config: Config,
+    intervention: Sequence[EventKind],
+    after: Sequence[int],
+    metrics: Sequence[str] | None = None,
+    *,
+    strict: bool = False,
+) -> tuple[int, list[int], list[str]]:
+    """What an effect table at `after` months past the intervention reads: the month of the
+    intervention, the months (those within the run; the final month if none is) and the
+    metrics (default: the recorded headline outcomes). Horizons are checked (check_after)."""
     at = intervention_month(config, intervention)
     check_after(after, at, config.steps, strict=strict)
     steps = [at + a for a in after if at + a <= config.steps] or [config.steps]
     if metrics is None:
         metrics = [m for m in headline_metrics(config, intervention) if m in results.columns]
-    table = effect_table(complete_pairs(results), metrics, steps, seed=seed)
-    table.insert(3, "months_after", table["step"] - at)
-    return table, at
+    return at, steps, list(metrics)
 
 
 def check_after(after: Sequence[int], at: int, steps: int, *, strict: bool = False) -> None:
@@ -256,7 +273,7 @@ def group_ci(
     """
     check_confidence(confidence)
     require_outcome(results, metric)
-    _require(results, by)
+    require_column(results, by)
     stats_ = (
         results.groupby([by, "step"], sort=False)[metric]
         .agg(["mean", "std", "count"])
@@ -316,7 +333,7 @@ def group_estimates(
     for m in metrics:
         require_outcome(outcomes, m)
     for c in [group, *strata]:
-        _require(outcomes, c)
+        require_column(outcomes, c)
     rng = np.random.default_rng(seed)
     tail = (1 - confidence) / 2
     rows = []
@@ -360,45 +377,3 @@ def pareto_front(points: pd.DataFrame, x: str, y: str) -> list[int]:
         )
     ]
     return sorted(front, key=lambda i: xs[i])
-
-
-ID_COLUMNS = frozenset({*RUN_COLUMNS, "step", "seed", "scenario"})
-"""Columns that say which run and month a row is: never an outcome."""
-
-
-def outcome_columns(frame: pd.DataFrame) -> list[str]:
-    """The numeric outcome columns of a results frame (not ids, not swept parameters),
-    model-wide metrics first."""
-    return sorted(
-        (
-            c
-            for c in frame.columns
-            if c not in ID_COLUMNS
-            and not str(c).startswith("param__")
-            and pd.api.types.is_numeric_dtype(frame[c])
-            and not pd.api.types.is_bool_dtype(frame[c])
-        ),
-        key=lambda c: (str(c).count("__"), str(c)),
-    )
-
-
-def require_outcome(frame: pd.DataFrame, metric: str) -> None:
-    """Refuse a metric that is not a numeric outcome of `frame` (KeyError when absent,
-    ValueError when it is an id, a swept parameter or not a number), naming some that are."""
-    known = outcome_columns(frame)
-    shown = ", ".join(known[:12]) + (f" and {len(known) - 12} more" if len(known) > 12 else "")
-    if metric not in frame.columns:
-        raise KeyError(f"metric = {metric!r}: not in the results; outcomes are {shown}")
-    if metric not in known:
-        what = (
-            "identifies runs"
-            if metric in ID_COLUMNS or str(metric).startswith("param__")
-            else f"is not numeric ({frame[metric].dtype})"
-        )
-        raise ValueError(f"metric = {metric!r}: not an outcome (it {what}); outcomes are {shown}")
-
-
-def _require(frame: pd.DataFrame, column: str) -> None:
-    if column not in frame.columns:
-        known = [c for c in frame.columns if c not in ID_COLUMNS]
-        raise KeyError(f"column = {column!r}: not in the results; columns are {known}")

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from sim.analysis.estimates import headline_metrics, intervention_month, paired_differences
+from sim.analysis.estimates import horizons, paired_differences
 from sim.config import Config, EventKind
 from sim.experiment.store import complete_pairs
 
@@ -120,10 +120,7 @@ def horizon_pooled_effects(
 ) -> tuple[pd.DataFrame, int]:
     """The pooled effect table of a posterior sweep at `after` months past the intervention
     (those within the run), one row per metric and horizon, with `months_after`."""
-    at = intervention_month(config, intervention)
-    steps = [at + a for a in after if at + a <= config.steps] or [config.steps]
-    if metrics is None:
-        metrics = [m for m in headline_metrics(config, intervention) if m in results.columns]
+    at, steps, metrics = horizons(results, config, intervention, after, metrics)
     pairs = complete_pairs(results)
     frames = [pooled_effects(pairs, m, steps, seed=seed).assign(metric=m) for m in metrics]
     table = pd.concat(frames, ignore_index=True)

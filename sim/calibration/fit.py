@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 import sim
-from sim.analysis.sensitivity import with_values
+from sim.analysis.factors import with_values
 from sim.calibration import instruments, observed
 from sim.calibration.posterior import Posterior, Prior
 from sim.calibration.replay import OPEN_LABS, history_config

@@ -17,10 +17,11 @@ import numpy as np
 import pandas as pd
 from SALib.analyze import delta  # type: ignore[import-untyped]
 
-from sim.analysis.discovery import DiscoverySpec, cases, prim, run_discovery
+from sim.analysis.discovery import DiscoverySpec, cases, run_discovery
 from sim.analysis.estimates import intervention_month
+from sim.analysis.factors import Parameter
 from sim.analysis.names import metric_name
-from sim.analysis.sensitivity import Parameter
+from sim.analysis.prim import prim
 from sim.calibration.fit import CALIBRATED, PROPAGATED, priors
 from sim.config import Config, EventKind
 from sim.experiment.store import load as load_results

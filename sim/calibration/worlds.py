@@ -10,7 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.analysis.sensitivity import Parameter, plan_design
+from sim.analysis.factors import Parameter
+from sim.analysis.sensitivity import plan_design
 from sim.calibration.fit import CALIBRATED, PROPAGATED, priors
 from sim.calibration.posterior import CalibrationError, Posterior
 from sim.config import Config, EventKind

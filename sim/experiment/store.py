@@ -249,7 +249,8 @@ def run_files(sweep_dir: str | os.PathLike[str]) -> list[Path]:
     return scan(Path(sweep_dir))[0]
 
 
-ID_COLUMNS = ["step", "seed", "scenario", *RUN_COLUMNS]
+ID_COLUMNS = ("step", "seed", "scenario", *RUN_COLUMNS)
+"""Columns that say which run and month a row is: never an outcome."""
 
 
 def load(sweep_dir: str | os.PathLike[str], kind: str = "timeseries") -> pd.DataFrame:
