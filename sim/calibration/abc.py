@@ -32,7 +32,7 @@ from sim.calibration.posterior import (
     open_history,
     stored_description,
 )
-from sim.config.base import ConfigEnum, ConfigError, describe_range, in_range, iter_fields, param
+from sim.config.base import ConfigEnum, ConfigError, check_ranges, param
 
 if TYPE_CHECKING:
     import pyabc
@@ -119,20 +119,7 @@ class Budget:
     )
 
     def __post_init__(self) -> None:
-        for path, f, value in iter_fields(self, "budget."):
-            meta = f.metadata
-            if meta["low"] is None and meta["high"] is None:
-                continue
-            integer = f.type in ("int", int)
-            if (
-                isinstance(value, bool)
-                or not isinstance(value, int if integer else int | float)
-                or not in_range(float(value), meta)
-            ):
-                what = ("an integer in " if integer else "a number in ") + describe_range(
-                    meta
-                ).removeprefix("a number in ")
-                raise ConfigError(f"{path} = {value!r}: expected {what}")
+        check_ranges(self, "budget.")
         try:
             object.__setattr__(self, "sampler", SamplerKind(self.sampler))
         except ValueError as err:

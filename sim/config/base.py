@@ -156,13 +156,42 @@ def plain(value: Any) -> Any:
 # --- validation -------------------------------------------------------------------------
 
 
-def describe_range(meta: Mapping[str, Any]) -> str:
+def interval(meta: Mapping[str, Any]) -> str:
+    """A field's range in interval notation, e.g. `[0, 1)` or `(0, inf)`."""
     low, high = meta["low"], meta["high"]
     left = "(" if meta["low_open"] or low is None else "["
     right = ")" if meta["high_open"] or high is None else "]"
     lo = "-inf" if low is None else f"{low:g}"
     hi = "inf" if high is None else (str(high) if isinstance(high, int) else f"{high:g}")
-    return f"a number in {left}{lo}, {hi}{right}"
+    return f"{left}{lo}, {hi}{right}"
+
+
+def describe_range(meta: Mapping[str, Any], integer: bool = False) -> str:
+    return f"{'an integer' if integer else 'a number'} in {interval(meta)}"
+
+
+def check_ranges(obj: Any, prefix: str = "") -> None:
+    """Refuse a number outside its field's range (an integer field wants an integer) and a
+    non-finite number in any field, ranged or not: one check every config dataclass,
+    present and future, inherits. Raises ConfigError naming the field and the value."""
+    for path, f, value in iter_fields(obj, prefix):
+        meta = f.metadata
+        numbers = list(value.values()) if isinstance(value, dict) else [value]
+        if not meta or (meta.get("low") is None and meta.get("high") is None):
+            for x in numbers:
+                if isinstance(x, float) and not math.isfinite(x):
+                    raise ConfigError(f"{path} = {value!r}: expected a finite number")
+            continue
+        integer = f.type in ("int", int)
+        for x in numbers:
+            if x is None:
+                continue
+            if (
+                isinstance(x, bool)
+                or not isinstance(x, int if integer else int | float)
+                or not in_range(float(x), meta)
+            ):
+                raise ConfigError(f"{path} = {value!r}: expected {describe_range(meta, integer)}")
 
 
 def in_range(x: float, meta: Mapping[str, Any]) -> bool:

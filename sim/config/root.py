@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import dataclasses
-import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -16,8 +15,8 @@ from sim.config.base import (
     ConfigError,
     build_dataclass,
     check_keys,
-    describe_range,
-    in_range,
+    check_ranges,
+    interval,
     iter_fields,
     param,
     plain,
@@ -94,25 +93,6 @@ class Config:
     def replace(self, **changes: Any) -> Config:
         """A copy with top-level fields changed (validated again)."""
         return dataclasses.replace(self, **changes)
-
-
-def _check_ranges(config: Config) -> None:
-    for path, f, value in iter_fields(config):
-        meta = f.metadata
-        numbers = value.values() if isinstance(value, dict) else [value]
-        if not meta or (meta.get("low") is None and meta.get("high") is None):
-            # Every number, ranged or not, present or future, must be finite.
-            for x in numbers:
-                if isinstance(x, float) and not math.isfinite(x):
-                    raise ConfigError(f"{path} = {value!r}: expected a finite number")
-            continue
-        for x in numbers:
-            if x is None:
-                continue
-            if isinstance(x, bool) or not isinstance(x, int | float):
-                raise ConfigError(f"{path} = {value!r}: expected {describe_range(meta)}")
-            if not in_range(float(x), meta):
-                raise ConfigError(f"{path} = {value!r}: expected {describe_range(meta)}")
 
 
 NAME = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*")
@@ -236,7 +216,7 @@ def _check_events(config: Config) -> None:
 
 def validate(config: Config) -> None:
     """Raise ConfigError for the first out-of-range value or dangling reference."""
-    _check_ranges(config)
+    check_ranges(config)
     _check_identifiers(config)
     _check_names(config)
     _check_events(config)
@@ -252,11 +232,7 @@ def parameter_table() -> str:
         meta = f.metadata
         if not meta or f.name in {"label", "description"} or path.startswith("scenario"):
             continue
-        rng = (
-            describe_range(meta).removeprefix("a number in ")
-            if (meta["low"] is not None or meta["high"] is not None)
-            else ""
-        )
+        rng = interval(meta) if (meta["low"] is not None or meta["high"] is not None) else ""
         path = path.replace(".a_lab.", ".<lab>.").replace(".a_provider.", ".<provider>.")
         shown = str(plain(value)).replace("a_lab", "<lab>")
         cells = [f"`{path}`", shown, meta["unit"], rng, meta["doc"], meta["why"]]
