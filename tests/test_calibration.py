@@ -9,30 +9,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import run_cli
+from helpers import PREDICTED, run_cli
 
 from sim.calibration import fit, instruments, observed
 from sim.calibration.worlds import SHIPPED, load_posterior
 from sim.config.files import data_dir
 
 SHIPPED_DIR = data_dir() / "calibration"
-QUANTITIES = {
-    ("share_anthropic", "2025-12"),
-    ("share_anthropic", "2026-04"),
-    ("share_openai", "2025-12"),
-    ("share_openai", "2026-04"),
-    ("share_google", "2025-12"),
-    ("share_google", "2026-04"),
-    ("share_open", "2025-12"),
-    ("share_open", "2026-04"),
-    ("coding_share_anthropic", "2025-07"),
-    ("coding_share_anthropic", "2025-12"),
-    ("frontier_eci", "2025-08"),
-    ("frontier_eci", "2025-12"),
-    ("open_gap_eci", "2026-01..2026-05"),
-    ("open_gap_months", "2026-01..2026-05"),
-    ("leader_changes", "2023-03..2025-08"),
-}
 
 
 @pytest.mark.slow(seconds=240)
@@ -51,7 +34,7 @@ def test_calibrate_runs_end_to_end_and_resumes(tmp_path: Path) -> None:
     table = pd.read_csv(sweep / "fit.csv")
     assert set(table["target"]) == set(observed.targets())
     predictions = pd.read_csv(sweep / "predictions.csv")
-    assert set(zip(predictions["quantity"], predictions["period"], strict=True)) == QUANTITIES
+    assert set(zip(predictions["quantity"], predictions["period"], strict=True)) == PREDICTED
     assert (predictions["lo90"] <= predictions["median"]).all()
     assert (predictions["median"] <= predictions["hi90"]).all()
     again = run_cli(*tiny, "calibrate.generations=2", cwd=tmp_path)
@@ -113,5 +96,5 @@ def test_the_shipped_fit_and_predictions_cover_every_target_and_quantity() -> No
     for name in ("predictions.csv", "predictions_strategic.csv"):
         predictions = pd.read_csv(SHIPPED_DIR / name)
         assert list(predictions.columns) == ["quantity", "period", "median", "lo90", "hi90"]
-        assert set(zip(predictions["quantity"], predictions["period"], strict=True)) == QUANTITIES
+        assert set(zip(predictions["quantity"], predictions["period"], strict=True)) == PREDICTED
         assert predictions[["median", "lo90", "hi90"]].notna().all().all()
