@@ -113,6 +113,16 @@ def strategic() -> Config:
     return strategic_world(N).replace(steps=STEPS)
 
 
+def all_strategic() -> Config:
+    """Every provider decides for itself: the world where audit levels can be copied."""
+    config = strategic()
+    providers = {
+        name: dataclasses.replace(p, policy=PolicyName.strategic)
+        for name, p in config.providers.items()
+    }
+    return config.replace(providers=providers)
+
+
 def weighing() -> Config:
     """The strategic world where throttling keeps all the leakage (throttle_factor = 1), so
     the provider weighs allowing against a carve-out and a revocation: the choice the
@@ -226,6 +236,7 @@ WORLDS: dict[str, Callable[[], Config]] = {
     "strategic.carveout_legal": weighing,
     "strategic.carveout_provocation": weighing,
     "strategic.legal_penalty": weighing,
+    "strategic.monitoring_imitation": all_strategic,
 }
 """The world of each parameter that does not act in the default one; `strategic.*` fields
 use `strategic` (below), every other field `default`."""

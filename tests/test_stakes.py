@@ -5,6 +5,7 @@ found in the model stay fixed."""
 from __future__ import annotations
 
 import dataclasses
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -12,17 +13,21 @@ import yaml
 from helpers import REPO, cutoff, small
 
 import sim
+from sim.analysis.hypotheses import strategic_world
 from sim.config import (
     Benchmarking,
     EventConfig,
     EventKind,
     LegalConfig,
     PolicyConfig,
+    PolicyName,
     PopulationConfig,
     ScenarioConfig,
+    StrategicConfig,
 )
 from sim.experiment.run import without
 from sim.model import AccessState
+from sim.model.provider import imitate_audits
 
 
 def distilling_rival(**changes: object) -> sim.Config:
@@ -241,3 +246,39 @@ def test_a_lab_cut_off_invests_more_in_its_own_evaluation() -> None:
 def test_legal_config_is_written_with_the_run() -> None:
     assert sim.Config().legal == LegalConfig()
     assert "revocation_risk" in yaml.safe_dump(sim.Config().to_dict())
+
+
+def test_a_strategic_provider_copies_the_audit_level_of_one_that_earns_more() -> None:
+    def provider(name: str, payoff: float, base: float, level: float, tightens: bool = True):
+        policy = SimpleNamespace(tightens_monitoring=tightens)
+        return SimpleNamespace(
+            name=name, payoff=payoff, base_monitoring=base, monitoring=base * level,
+            audit_level=level, policy=policy,
+        )  # fmt: skip
+
+    rich = provider("rich", 3.0, 1.0, 3.0)
+    middle = provider("middle", 2.0, 0.5, 1.0)
+    poor = provider("poor", 1.0, 2.0, 2.0)
+    scripted = provider("scripted", 0.5, 1.0, 1.0, tightens=False)
+    rule = StrategicConfig(monitoring_imitation=0.5, monitoring_cap=2.5)
+    imitate_audits([rich, middle, poor, scripted], rule)
+    assert rich.monitoring == 3.0  # nobody earns more: nothing to copy
+    assert middle.monitoring == 0.5 * 2.0  # half way from level 1 toward the richest's 3
+    assert poor.monitoring == 2.0 * 2.5  # toward 3, stopped by the cap of 2.5 x base
+    assert scripted.monitoring == 1.0  # a scripted policy does not imitate
+
+
+def test_stricter_audits_spread_when_every_provider_decides_for_itself() -> None:
+    config = strategic_world(600)
+    strategic = {
+        name: dataclasses.replace(p, policy=PolicyName.strategic)
+        for name, p in config.providers.items()
+    }
+    config = config.replace(providers=strategic)
+    level = {}
+    for rate in (0.0, 1.0):
+        rule = dataclasses.replace(config.strategic, monitoring_imitation=rate)
+        level[rate] = sim.run(config.replace(strategic=rule)).timeseries["monitoring__rival_api"]
+    # rival_api earns less than incumbent_api, which tightens first: copying it raises
+    # rival_api's audits sooner (ODD §7.2).
+    assert level[1.0].mean() > level[0.0].mean() + 0.3

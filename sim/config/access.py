@@ -117,6 +117,17 @@ class StrategicConfig:
         low=0.0,
         high=1.0,
     )
+    monitoring_imitation: float = param(
+        0.2,
+        doc="Monthly rate at which a strategic provider moves its audit level (monitoring "
+        "as a multiple of its base) toward that of the best-earning provider among those "
+        "earning more than it does: stricter terms spread when they pay.",
+        why="success-biased imitation, like the labs' strategy revision (ODD §7.7); the "
+        "rate is a rule of thumb, not estimated",
+        unit="1/month",
+        low=0.0,
+        high=1.0,
+    )
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from sim.model.lab import Lab, Route
 from sim.model.market import best_alternative_lead, settle
 from sim.model.metrics import collector
 from sim.model.population import Population, check_memory, row_pick
-from sim.model.provider import AccessState, APIProvider, Usage
+from sim.model.provider import AccessState, APIProvider, Usage, imitate_audits
 from sim.model.public import PublicWorld
 from sim.model.safety import disasters
 from sim.model.strategies import adapt
@@ -157,6 +157,7 @@ class AccessModel(PublicWorld, mesa.Model):  # type: ignore[misc]
         self.inform_developers()
         self.choose_providers()
         self.settle_accounts()
+        self.copy_audits()
         self.adapt_strategies()
         self.record()
 
@@ -383,6 +384,10 @@ class AccessModel(PublicWorld, mesa.Model):  # type: ignore[misc]
     def settle_accounts(self) -> None:
         """Phase 7: developers' spend and labs' API fees -> revenue -> next month's compute."""
         settle(self)
+
+    def copy_audits(self) -> None:
+        """Phase 7: strategic providers copy the audit level of a provider that earns more."""
+        imitate_audits(self.providers, self.config.strategic)
 
     def adapt_strategies(self) -> None:
         """Phase 7 (end): every `strategy.adapt_every` months labs revise their strategies."""

@@ -8,6 +8,7 @@ legal and regulatory environment), never through the model's private state.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from sim.config import Benchmarking, ProviderConfig
+from sim.config import Benchmarking, ProviderConfig, StrategicConfig
 from sim.model.policies import (
     RESTRICTIONS,
     AccessPolicy,
@@ -113,6 +114,11 @@ class APIProvider(mesa.Agent):  # type: ignore[misc]
         return np.max(served, axis=0)
 
     # --- monitoring and policy ---------------------------------------------------------------
+
+    @property
+    def audit_level(self) -> float:
+        """Monitoring as a multiple of the provider's base level (1 when it has none)."""
+        return self.monitoring / self.base_monitoring if self.base_monitoring else 1.0
 
     def monitor_clients(self, draws: dict[str, float]) -> None:
         """Detect client labs' benchmarking, then let the policy decide for each client.
@@ -264,3 +270,23 @@ class APIProvider(mesa.Agent):  # type: ignore[misc]
             restricted = state in (AccessState.REVOKED, AccessState.EVALUATION_ONLY)
             if restricted and until is not None and until <= world.month:
                 self.reinstate(lab, "restriction expired")
+
+
+def imitate_audits(providers: Sequence[APIProvider], rule: StrategicConfig) -> None:
+    """Stricter terms spread when they pay: each provider whose policy tightens monitoring
+    moves its audit level (monitoring as a multiple of its base) toward that of the
+    best-earning provider among those that earned more than it did this month, at the
+    rate `rule.monitoring_imitation`, up to `rule.monitoring_cap`. Synchronous: every
+    provider compares the levels and payoffs of the month before anyone moves."""
+    if rule.monitoring_imitation == 0:
+        return
+    seen = [(p.payoff, p.audit_level, p.name) for p in providers]
+    for p in providers:
+        if not p.policy.tightens_monitoring or p.base_monitoring == 0:
+            continue
+        richer = [(pay, level) for pay, level, name in seen if pay > p.payoff and name != p.name]
+        if not richer:
+            continue
+        target = max(richer)[1]
+        level = p.audit_level + rule.monitoring_imitation * (target - p.audit_level)
+        p.monitoring = p.base_monitoring * min(level, rule.monitoring_cap)
