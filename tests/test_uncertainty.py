@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.analysis.uncertainty import pooled_effects, variance_split
+from sim.analysis.uncertainty import _hierarchical_bootstrap, pooled_effects, variance_split
 
 
 def _results(effects_by_draw: np.ndarray, noise: float, seeds: int, rng: np.random.Generator):
@@ -62,3 +62,18 @@ def test_refuses_bad_steps_and_confidence() -> None:
         pooled_effects(results, "m", [99])
     with pytest.raises(ValueError, match="confidence"):
         pooled_effects(results, "m", [10], confidence=1.5)
+
+
+def test_unequal_numbers_of_pairs_resample_draws_then_pairs_within_them() -> None:
+    rng = np.random.default_rng(5)
+    # Draws differing only in their means: the spread comes from resampling the draws.
+    means = np.array([0.0, 1.0, 3.0, 4.0, 7.0])
+    constant = [np.full(n, m) for n, m in zip((2, 3, 4, 5, 6), means, strict=True)]
+    boot = _hierarchical_bootstrap(constant, 6000, rng)
+    assert boot.mean() == pytest.approx(means.mean(), abs=0.05)
+    assert boot.std() == pytest.approx(means.std() / np.sqrt(len(means)), rel=0.06)
+    # Draws with the same mean: the spread comes from resampling the pairs within each.
+    noisy = [rng.normal(0.0, 1.0, n) for n in (3, 5, 8, 13)]
+    noisy = [g - g.mean() for g in noisy]
+    expected = np.sqrt(np.mean([g.var() / len(g) for g in noisy]) / len(noisy))
+    assert _hierarchical_bootstrap(noisy, 6000, rng).std() == pytest.approx(expected, rel=0.08)

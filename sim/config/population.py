@@ -106,8 +106,9 @@ class PopulationConfig:
     )
     bystander_shock: float = param(
         0.05,
-        doc="Share of trust lost in every other closed provider on learning of a "
-        "revocation (platform risk is contagious).",
+        doc="Share of trust lost in every other provider (every API and marketplace; "
+        "self-hosting has no provider to distrust) on learning of a revocation (platform "
+        "risk is contagious).",
         unit="fraction",
         low=0.0,
         high=1.0,
