@@ -26,6 +26,7 @@ import numpy as np
 
 import sim
 from sim.config import PopulationConfig
+from sim.model.market import best_alternative_lead
 from sim.model.model import AccessModel
 from sim.model.population import QUALITY_FLOOR, row_pick
 
@@ -36,10 +37,12 @@ def kernel(model: AccessModel, steps: int, rng: np.random.Generator) -> None:
     providers, no phases, no data collection).
 
     Every developer output of the model's month: the quality of each option and the lab
-    behind it, logit choice with switching cost, who switched, utility and quality of the
-    chosen option, the lab each developer builds on, option shares and the marketplace's
-    split of its users by lab (money), trust learning from this month's observed service
-    with recovery toward the starting mean, and the month's recorded means over developers
+    behind it, logit choice with switching cost (waived for the month's entrants), who
+    switched, utility and quality of the chosen option, its lead over the best alternative
+    and the spend it pays for it, the lab each developer builds on, option shares and the
+    marketplace's split of its users by lab (money), trust in two parts (satisfaction
+    learning from this month's observed service, reputation; both recovering toward the
+    starting mean) recombined, and the month's recorded means over developers
     (trust overall and per provider, hedging, switching, quality, utility). News spreading
     is left out: a default run has no revocations.
     """
@@ -47,6 +50,7 @@ def kernel(model: AccessModel, steps: int, rng: np.random.Generator) -> None:
     n, p = pop.n, len(model.providers)
     hosted = model.hosted_indices
     discount = model.config.market.selfhost_discount
+    lead_premium = model.config.market.lead_premium
     models = np.array(
         [lab.served_or_zero for lab in model.labs] + [discount * model.best_open_model()]
     )
@@ -54,18 +58,24 @@ def kernel(model: AccessModel, steps: int, rng: np.random.Generator) -> None:
     option_lab = np.array([h[0] for h in hosted] + [-1])
     reliability = np.array([q.reliability for q in model.providers])
     prices = model.option_prices()
-    needs, trust, choice = pop.needs, pop.trust.copy(), pop.choice.copy()
+    needs, choice = pop.needs, pop.choice.copy()
+    satisfaction, reputation = pop.satisfaction.copy(), pop.reputation.copy()
+    trust = np.empty_like(satisfaction)
     sens = pop.price_sensitivity[:, None]
     options = np.arange(p + 1)
     marketplaces = [k for k, q in enumerate(model.providers) if q.owner is None]
-    for _ in range(steps):
+    w = cfg.satisfaction_weight
+    for month in range(1, steps + 1):
         outage = rng.random(p) >= reliability
         serving = np.flatnonzero(choice < p)
         used = choice[serving]
-        before = trust[serving, used]
-        trust += cfg.trust_recovery * (cfg.initial_trust - trust)
+        before = satisfaction[serving, used]
+        satisfaction += cfg.trust_recovery * (cfg.initial_trust - satisfaction)
+        reputation += cfg.trust_recovery * (cfg.initial_trust - reputation)
         observed = 1.0 - outage[used]
-        trust[serving, used] = before + cfg.trust_learning * (observed - before)
+        satisfaction[serving, used] = before + cfg.trust_learning * (observed - before)
+        np.multiply(satisfaction, w, out=trust)
+        trust += (1.0 - w) * reputation
 
         per_model = needs @ models.T
         quality = per_model[:, option_model]
@@ -86,18 +96,23 @@ def kernel(model: AccessModel, steps: int, rng: np.random.Generator) -> None:
             + cfg.trust_weight * full
         )
         revising = np.flatnonzero(rng.random(n) < cfg.revision_rate)
+        first = (pop.enters >= month) & (pop.enters > 0)
+        cost = np.where(first[revising], 0.0, cfg.switching_cost)
         noisy = (
             utility[revising]
-            - cfg.switching_cost * (options != choice[revising, None])
+            - cost[:, None] * (options != choice[revising, None])
             + cfg.choice_noise * rng.gumbel(size=(revising.size, p + 1))
         )
         new_choice = choice.copy()
         new_choice[revising] = noisy.argmax(axis=1)
-        switched = new_choice != choice
+        switched = (new_choice != choice) & ~first
         choice = new_choice
         chosen_utility = row_pick(utility, choice)
         counts = np.bincount(choice, minlength=p + 1)
         chosen_quality = row_pick(quality, choice)
+        lead = best_alternative_lead(quality, choice, chosen_quality)
+        premium = 1.0 + lead_premium * np.maximum(lead, 0.0)
+        _spend = np.bincount(choice, weights=prices[choice] * premium, minlength=p + 1)
         model_lab = option_lab[choice]
         for k, which in picks.items():
             on_k = choice == k
