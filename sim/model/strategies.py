@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal, NamedTuple
 
 import numpy as np
 
-from sim.config import Benchmarking
+from sim.config import Benchmarking, Openness
 from sim.model.world import Logged
 
 if TYPE_CHECKING:
@@ -157,6 +157,27 @@ def _describe(name: str | None, intensity: float, eval_level: float) -> str:
     return f"{name} ({', '.join(parts)})" if parts else name
 
 
+Strategy = tuple[Benchmarking, float, float, Openness, float]
+"""What a lab can copy: benchmarking mode, intensity, evaluation share, openness, safety."""
+
+
+def _imitate(model: AccessModel, lab: Lab, model_strategy: Strategy) -> None:
+    """`lab` copies the model lab's whole strategy (mode, intensity and evaluation share;
+    openness and safety share where the config says so)."""
+    cfg = model.config.strategy
+    mode, intensity, eval_level, openness, safety = model_strategy
+    if cfg.adapt_openness and lab.openness is not openness:
+        lab.openness = openness
+        model.log(Logged.strategy_change, lab.name, None, f"openness -> {openness.value}")
+    if cfg.adapt_safety:
+        lab.safety = safety
+    if eval_level + lab.safety >= 1.0:
+        # The imitated evaluation share would leave this lab nothing for research; it
+        # falls back on in_house_eval, which validation keeps below 1 - safety.
+        eval_level = min(eval_level, cfg.in_house_eval)
+    lab.benchmarking, lab.intensity, lab.eval_investment = mode, intensity, eval_level
+
+
 def adapt(model: AccessModel, rng: np.random.Generator) -> None:
     """One round of revision: every lab in the strategy set, in random order, revises once
     with :func:`revise`.
@@ -172,7 +193,7 @@ def adapt(model: AccessModel, rng: np.random.Generator) -> None:
     n = len(labs)
     payoffs = [payoff(model, lab) for lab in labs]
     current = [strategy_of(lab) for lab in labs]
-    before = [
+    before: list[Strategy] = [
         (lab.benchmarking, lab.intensity, lab.eval_investment, lab.openness, lab.safety)
         for lab in labs
     ]
@@ -204,23 +225,13 @@ def adapt(model: AccessModel, rng: np.random.Generator) -> None:
         lab = labs[i]
         if r.how == "kept":
             continue
-        new = STRATEGY_CLASSES[r.strategy].name
         if r.how == "mutation":
+            new = STRATEGY_CLASSES[r.strategy].name
             STRATEGIES[new].adopt(lab, eval_level=cfg.in_house_eval, intensity=cfg.mutant_intensity)
             reason = "mutation"
         else:
-            mode, intensity, eval_level, openness, safety = before[j]
+            _imitate(model, lab, before[j])
             reason = f"imitating {labs[j].name}"
-            if cfg.adapt_openness and lab.openness is not openness:
-                lab.openness = openness
-                model.log(Logged.strategy_change, lab.name, None, f"openness -> {openness.value}")
-            if cfg.adapt_safety:
-                lab.safety = safety
-            if eval_level + lab.safety >= 1.0:
-                # The imitated evaluation share would leave this lab nothing for research;
-                # it falls back on in_house_eval, which validation keeps below 1 - safety.
-                eval_level = min(eval_level, cfg.in_house_eval)
-            lab.benchmarking, lab.intensity, lab.eval_investment = mode, intensity, eval_level
         was = _describe(name, before[i][1], before[i][2])
         now = _describe(strategy_of(lab), lab.intensity, lab.eval_investment)
         if now != was:
