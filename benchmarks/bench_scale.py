@@ -45,6 +45,9 @@ def kernel(model: AccessModel, steps: int, rng: np.random.Generator) -> None:
     starting mean) recombined, and the month's recorded means over developers
     (trust overall and per provider, hedging, switching, quality, utility). News spreading
     is left out: a default run has no revocations.
+
+    Long on purpose: straight-line numpy, so its time is the floor the model is measured
+    against; split into functions it would pay the calls the comparison leaves out.
     """
     pop, cfg = model.population, model.config.population
     n, p = pop.n, len(model.providers)

@@ -217,7 +217,12 @@ def _half_width(bounds: list[float]) -> float:
 def _targets() -> tuple[Target, ...]:
     spec = yaml.safe_load((data_dir() / TARGETS_FILE).read_text())
     entries = {e["id"]: e for section in spec.values() for e in section}
-    cg1, cg3, oc1, oc7 = (entries[i] for i in ("CG-1", "CG-3", "OC-1", "OC-7"))
+    return (*_growth_targets(entries), *_gap_targets(entries), *_share_targets(entries))
+
+
+def _growth_targets(entries: dict[str, Any]) -> list[Target]:
+    """The frontier's pace (CG-1, before and after 2024-04) and level (CG-3, GPT-4)."""
+    cg1, cg3 = entries["CG-1"], entries["CG-3"]
     after_scale = _half_width(cg1["range"]["after_2024_04"])
     epoch = "Epoch AI, Epoch Capabilities Index"
     out = [
@@ -252,7 +257,14 @@ def _targets() -> tuple[Target, ...]:
             "snapshots of the same model (GPT-4 0314 and 0613), the index's own noise",
         )
     )
-    out.append(
+    return out
+
+
+def _gap_targets(entries: dict[str, Any]) -> list[Target]:
+    """The open-weights models' lag behind the closed frontier, in months (OC-1) and in
+    index points (OC-7)."""
+    oc1, oc7 = entries["OC-1"], entries["OC-7"]
+    return [
         Target(
             "OC-1",
             "OC-1",
@@ -263,9 +275,7 @@ def _targets() -> tuple[Target, ...]:
             "mean over the window's months of t - s, s the first month the closed record "
             "reached the open-weights record at t (0 when open is at or above closed)",
             f"half-width of the source's 90% confidence interval {oc1['range']}",
-        )
-    )
-    out.append(
+        ),
         Target(
             "OC-7",
             "OC-7",
@@ -275,10 +285,8 @@ def _targets() -> tuple[Target, ...]:
             oc7["source"],
             "mean over the window's months of closed record minus open-weights record (ECI)",
             f"half-width of the source's 90% interval of the gap {oc7['range']}",
-        )
-    )
-    out.extend(_share_targets(entries))
-    return tuple(out)
+        ),
+    ]
 
 
 def _share_targets(entries: dict[str, Any]) -> list[Target]:
