@@ -34,7 +34,6 @@ from experiments.sweeps import (
 from sim import Config, ConfigError, RunDirectoryError, run
 from sim.analysis.summary import summarize
 from sim.config.files import config_dir
-from sim.experiment.run import progress_bar
 from sim.experiment.store import (
     StoreFullError,
     SweepMismatchError,
@@ -43,6 +42,7 @@ from sim.experiment.store import (
     is_done,
     release_lock,
 )
+from sim.experiment.workers import progress_bar
 
 register()
 CONFIG_DIR = config_dir()  # configs/ in a checkout, the installed copy from a wheel

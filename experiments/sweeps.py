@@ -33,7 +33,7 @@ from experiments.schema import DESIGN_KEYS, to_sim_config
 from sim import ConfigError
 from sim.analysis.estimates import few_pairs_caveat, horizon_effects, pair_counts
 from sim.config import Config, EventKind
-from sim.experiment.run import attempt, parallel_map, plan, progress_bar
+from sim.experiment.run import attempt, failure_record, plan
 from sim.experiment.store import (
     TIMESERIES,
     Arm,
@@ -49,6 +49,7 @@ from sim.experiment.store import (
     triage,
 )
 from sim.experiment.store import load as load_results
+from sim.experiment.workers import parallel_map, progress_bar
 
 FAILED = "failed"
 EFFECTS_CSV = "effects.csv"
@@ -146,7 +147,13 @@ def run_specs(
     for note in notes:
         print(f"accessrace: {note}", file=sys.stderr, flush=True)
     done = parallel_map(
-        attempt, todo, sweep_dir, n_jobs=n_jobs, progress=progress, total=len(specs)
+        attempt,
+        todo,
+        sweep_dir,
+        n_jobs=n_jobs,
+        progress=progress,
+        total=len(specs),
+        lost=lambda spec, why: failure_record(spec, f"WorkerLostError: {why}"),
     )
     return [f for f in done if f is not None]
 

@@ -170,7 +170,7 @@ def run_design(
     progress: str | None = None,
 ) -> int:
     """Run the specs not yet finished in `sweep_dir`, with a progress bar so described
-    (sim.experiment.run.progress_bar) if `progress`; returns the number run now."""
+    (sim.experiment.workers.progress_bar) if `progress`; returns the number run now."""
     return sweep(specs, sweep_dir, n_jobs, progress=progress)
 
 

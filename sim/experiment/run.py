@@ -6,7 +6,6 @@ import dataclasses
 import datetime as dt
 import math
 import os
-import sys
 import traceback
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -18,7 +17,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import yaml
-from tqdm import tqdm
 
 from sim.config import Config, ConfigError, EventKind, removable
 from sim.experiment.atomic import disk_full_stops
@@ -34,6 +32,7 @@ from sim.experiment.store import (
     triage,
     write_run,
 )
+from sim.experiment.workers import parallel_map
 from sim.model.metrics import ENTITY_REPORTERS
 from sim.model.model import AccessModel
 
@@ -258,62 +257,20 @@ def attempt(spec: RunSpec, sweep_dir: Path) -> dict[str, Any] | None:
     except StoreFullError:
         raise  # every later run would fail too: the sweep stops
     except Exception as err:
-        return {
-            "run_id": spec.run_id,
-            "seed": spec.config.seed,
-            "replicate": spec.replicate,
-            "arm": str(spec.arm),
-            "error": f"{type(err).__name__}: {err}",
-            "traceback": traceback.format_exc(),
-        }
+        return failure_record(spec, f"{type(err).__name__}: {err}", traceback.format_exc())
     return None
 
 
-def progress_bar(total: int, desc: str, unit: str = "run", initial: int = 0) -> tqdm[Any]:
-    """The one progress display of runs and sweeps: a tqdm bar (with its ETA) on stderr,
-    silent when stderr is not a terminal (logs, tests)."""
-    return tqdm(
-        total=total,
-        initial=initial,
-        desc=desc,
-        unit=unit,
-        file=sys.stderr,
-        disable=None,
-        dynamic_ncols=True,
-    )
-
-
-def parallel_map(
-    fn: Callable[..., Any],
-    items: Sequence[Any],
-    *args: Any,
-    n_jobs: int = 1,
-    progress: str | None = None,
-    total: int | None = None,
-) -> list[Any]:
-    """`fn(item, *args)` for every item, in joblib worker processes, in completion order.
-
-    The loky backend is named, so a call made inside a worker of an outer joblib pool
-    (Hydra's joblib launcher) still uses processes, not joblib's nested default of threads.
-    With `progress`, a bar so described counts items done out of `total` (default: all).
-    """
-    from joblib import Parallel, delayed
-
-    if not items:
-        return []
-    total = len(items) if total is None else total
-    bar = progress_bar(total, progress, initial=total - len(items)) if progress else None
-    parallel = Parallel(n_jobs=n_jobs, backend="loky", return_as="generator_unordered")
-    out = []
-    try:
-        for value in parallel(delayed(fn)(item, *args) for item in items):
-            out.append(value)
-            if bar is not None:
-                bar.update()
-    finally:
-        if bar is not None:
-            bar.close()
-    return out
+def failure_record(spec: RunSpec, error: str, trace: str = "") -> dict[str, Any]:
+    """What a failed run leaves in ``failed/<run id>.json``: its place and the error."""
+    return {
+        "run_id": spec.run_id,
+        "seed": spec.config.seed,
+        "replicate": spec.replicate,
+        "arm": str(spec.arm),
+        "error": error,
+        "traceback": trace,
+    }
 
 
 def sweep(
