@@ -14,6 +14,7 @@ from helpers import run_cli, small
 import sim
 from sim import Config, ConfigError
 from sim.config import parameter_table
+from sim.model import population
 
 
 def with_change(path: str, value: Any) -> dict[str, Any]:
@@ -167,13 +168,24 @@ def test_cli_unknown_preset_lists_the_choices(tmp_path: Path) -> None:
 
 def test_a_population_too_large_for_the_machine_is_refused_up_front(tmp_path: Path) -> None:
     huge = with_change("population.n_developers", 10**9)
-    with pytest.raises(ConfigError, match=r"n_developers = 1,000,000,000 needs about .* GiB"):
+    with pytest.raises(
+        ConfigError, match=r"n_developers = 1,000,000,000 over steps = 60 months needs about"
+    ):
         sim.run(huge)
     proc = run_cli(
         "population.n_developers=1000000000", f"hydra.run.dir={tmp_path / 'r'}", cwd=tmp_path
     )
     assert proc.returncode == 2 and "GiB are available" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_the_memory_estimate_counts_the_horizon(monkeypatch: pytest.MonkeyPatch) -> None:
+    n = 1000
+    short = population.BASE_BYTES + n * population.BYTES_PER_DEVELOPER
+    monkeypatch.setattr(population, "available_memory", lambda: short + 600 * 2**15)
+    population.check_memory(n, 12)  # a year's records fit
+    with pytest.raises(ConfigError, match=r"over steps = 1,200 months needs about"):
+        population.check_memory(n, 1200)  # a century's do not
 
 
 def _set(data: dict[str, object], path: str, value: float) -> None:

@@ -48,7 +48,7 @@ class AccessModel(PublicWorld, mesa.Model):  # type: ignore[misc]
     (the section "the world, as agents see it" below)."""
 
     def __init__(self, config: Config) -> None:
-        check_memory(config.population.n_developers)
+        check_memory(config.population.n_developers, config.steps)
         super().__init__(rng=config.seed)
         self.config = config
         self.streams = dict(zip(STREAMS, self.rng.spawn(len(STREAMS)), strict=True))

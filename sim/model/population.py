@@ -27,6 +27,10 @@ BYTES_PER_DEVELOPER = 1_000
 edge list and sparse matrix, and the Mesa Developer agents. The networkx view of the
 social graph (`model.social_graph`, built on first use) is not counted: at a million
 developers it adds about 1 GB."""
+BYTES_PER_MONTH = 32 * 2**10
+"""Memory a recorded month holds (metrics and the event log), rounded up from the measured
+~13 KB a month of the default world; it does not grow with the population, and news that
+has stopped spreading is let go (Population.spread_news)."""
 BASE_BYTES = 400 * 2**20
 """The interpreter, numpy, pandas, mesa and the rest of the model."""
 
@@ -43,15 +47,15 @@ def available_memory() -> int | None:
     return None
 
 
-def check_memory(n_developers: int) -> None:
-    """Refuse, before allocating anything, a population this machine cannot hold."""
-    need = BASE_BYTES + n_developers * BYTES_PER_DEVELOPER
+def check_memory(n_developers: int, steps: int) -> None:
+    """Refuse, before allocating anything, a run this machine cannot hold."""
+    need = BASE_BYTES + n_developers * BYTES_PER_DEVELOPER + steps * BYTES_PER_MONTH
     have = available_memory()
     if have is not None and need > have:
         raise ConfigError(
-            f"population.n_developers = {n_developers:,} needs about {need / 2**30:.1f} GiB of "
-            f"memory; {have / 2**30:.1f} GiB are available. Use fewer developers or a machine "
-            "with more memory."
+            f"population.n_developers = {n_developers:,} over steps = {steps:,} months needs "
+            f"about {need / 2**30:.1f} GiB of memory; {have / 2**30:.1f} GiB are available. "
+            "Use fewer developers or a machine with more memory."
         )
 
 
@@ -223,7 +227,10 @@ class Population:
         self._hear(item, seed)
 
     def spread_news(self, step: int, rng: np.random.Generator) -> None:
-        """Each aware neighbour passes the news on with probability `news_transmission`."""
+        """Each aware neighbour passes the news on with probability `news_transmission`.
+        News older than `news_horizon` months has stopped spreading and is let go, so the
+        memory a run holds does not grow with its horizon."""
+        self.news = [item for item in self.news if step - item.started < self.cfg.news_horizon]
         for item in self.news:
             if item.started == step or step - item.started >= self.cfg.news_horizon:
                 continue
