@@ -27,7 +27,8 @@ from helpers import REPO
 from PIL import Image
 
 from sim import Config
-from sim.dashboard.live import PRESETS, USER_REASON, VIEWS, DashboardModel, Timeline, preset_data
+from sim.dashboard.figures import VIEWS, Timeline
+from sim.dashboard.live import PRESETS, USER_REASON, DashboardModel, preset_data
 from sim.model.provider import AccessState
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -64,8 +65,8 @@ def test_twin_matches_until_the_intervention_and_differs_after() -> None:
     assert model.run is not None and not model.error
     for _ in range(3):
         model.step()
-    message = model.run.revoke("incumbent_api", "rival")
-    assert "revoked rival" in message
+    reply = model.run.revoke("incumbent_api", "rival")
+    assert reply.done and "revoked rival" in reply.text
     assert model.run.main.provider("incumbent_api").state_of("rival") is AccessState.REVOKED
     assert model.run.twin.provider("incumbent_api").state_of("rival") is AccessState.ALLOWED
     for _ in range(4):
@@ -79,12 +80,13 @@ def test_twin_matches_until_the_intervention_and_differs_after() -> None:
 def test_revocations_that_cannot_happen_are_explained() -> None:
     model = DashboardModel(preset="safe_harbor", n_developers=300)
     assert model.run is not None
-    assert "own API" in model.run.revoke("incumbent_api", "incumbent")
+    assert "own API" in model.run.revoke("incumbent_api", "incumbent").text
     model.run.revoke("incumbent_api", "rival")
-    assert "already" in model.run.revoke("incumbent_api", "rival")
+    assert "already" in model.run.revoke("incumbent_api", "rival").text
     while model.run.month < 30:
         model.step()
-    assert "safe-harbour" in model.run.revoke("rival_api", "incumbent")
+    reply = model.run.revoke("rival_api", "incumbent")
+    assert not reply.done and "safe-harbour" in reply.text
     assert len(model.run.interventions) == 1
 
 
@@ -93,7 +95,7 @@ def test_revocations_that_cannot_happen_are_explained() -> None:
     [
         ({"social_degree": 7}, "population.social_degree = 7: expected an even number"),
         ({"n_developers": 10, "social_degree": 12}, "expected fewer than"),
-        ({"horizon": 12}, "expected a month inside the horizon [1, 12]"),
+        ({"horizon": 12}, "horizon = 12: preset claude_cutoff schedules events up to month 25"),
     ],
 )
 def test_invalid_settings_leave_a_message_and_no_run(
