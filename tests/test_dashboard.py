@@ -171,3 +171,20 @@ def test_timelines_mark_the_scripted_cutoff() -> None:
             caption = view.caption()
             assert "scripted and policy revocations in your run (month 24)" in caption
             assert "dashed: twin without the scripted cutoff" in caption
+
+
+def test_your_label_stays_inside_the_axes() -> None:
+    """A revocation made at the latest month sits at the right edge: its label turns back."""
+    run = _run(preset="baseline")
+    view = VIEWS["trust"](run)
+    assert isinstance(view, Timeline)
+    for _ in range(10):
+        run.step()
+    assert run.revoke("incumbent_api", "rival").done
+    run.step()
+    fig = view.update()
+    fig.canvas.draw()
+    axes = view.ax.get_window_extent()
+    (label,) = view.ax.texts
+    box = label.get_window_extent()
+    assert axes.x0 <= box.x0 and box.x1 <= axes.x1, (box, axes)

@@ -141,7 +141,14 @@ class Timeline:
             self.ax.axvline(month, color=MARKER, linewidth=1.6, gid="intervention")
             y, where = 0.97 - 0.06 * (len(self.labels) % 4), self.ax.get_xaxis_transform()
             text = self.ax.text(
-                month, y, f" you: {what} ", transform=where, color=MARKER, fontsize=7, va="top"
+                month,
+                y,
+                f" you: {what} ",
+                transform=where,
+                color=MARKER,
+                fontsize=7,
+                va="top",
+                clip_on=True,
             )
             self.labels.append((month, text))
 
