@@ -233,18 +233,27 @@ def test_dashboard_in_a_real_browser(
                 return page.locator(f".ar-{name} img").screenshot()
 
             month(0)
+            expect(page.locator(".ar-monitor")).to_contain_text("trust in incumbent_api: you ")
+            page.get_by_text("Scripted cutoff: on/off").click()
             page.locator(".v-select").filter(has_text="Scenario preset").click()
             page.get_by_role("option", name="baseline").click()
             page.get_by_role("button", name="Reset", exact=True).click()
             expect(page.get_by_text("Preset: baseline")).to_be_visible()
             expect(page.get_by_text("Business as usual.")).to_be_visible()
+            expect(page.get_by_text("cutoff False")).to_be_visible()
             month(0)
             step_to(3)
             before = {name: plot(name) for name in VIEWS}
 
             page.get_by_role("button", name="Revoke access now").click()
             expect(page.locator(".ar-message")).to_contain_text("incumbent_api revoked rival")
+            expect(page.locator(".ar-feed")).to_contain_text(
+                "Month 3: incumbent_api revoked rival's access (by you)"
+            )
+            page.get_by_role("button", name="Revoke access now").click()
+            expect(page.locator(".ar-message")).to_contain_text("already lost access")
             step_to(6)
+            expect(page.locator(".ar-monitor")).to_contain_text("gap \u2212")
             after = {name: plot(name) for name in VIEWS}
             for name in VIEWS:
                 assert after[name] != before[name], f"the {name} plot did not change"
