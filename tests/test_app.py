@@ -197,6 +197,7 @@ def _is_loopback(url: str) -> bool:
     return parts.scheme in ("data", "blob") or parts.hostname == "127.0.0.1"
 
 
+@pytest.mark.slow(seconds=60)  # a server and a real browser, driven month by month
 def test_dashboard_in_a_real_browser(
     chromium: Path, dashboard_url: str, server_log: Path, tmp_path: Path
 ) -> None:
