@@ -1,9 +1,10 @@
-"""Time to advance and redraw one month of the dashboard at the default size.
+"""Time to advance and redraw one month of the dashboard at the largest size it offers.
 
-Runs the page's own code (sim/dashboard/live.py, figures.py) on 10,000 developers: the step that
-advances the run and its twin in lock-step, each view's update, and the PNG encoding that
-solara's FigureMatplotlib performs (savefig with the page's `PNG` settings). The user revokes access
-early, so every view also carries the intervention marker. Target: under 200 ms a month.
+Runs the page's own code (sim/dashboard/live.py, figures.py) on 10,000 developers: the step
+that advances the run and its twin in lock-step, each view's update, and the PNG encoding
+that solara's FigureMatplotlib performs (savefig with the page's `PNG` settings). The user
+revokes access early, so every view also carries the intervention marker. Target: under
+200 ms a month.
 
     .venv/bin/python benchmarks/bench_dashboard.py [--developers N] [--months N]
 """

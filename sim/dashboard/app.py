@@ -130,7 +130,14 @@ def EventFeed(model: DashboardModel) -> None:
     """Every event of the user's run as it happens, newest first, in plain words."""
     run = model.run
     key = [id(run), run.month if run else -1, len(run.interventions) if run else 0]
-    lines = use_memo(lambda: feed(run.main) if run else [], key)
+
+    def words() -> list[str]:
+        if run is None:
+            return []
+        with run.lock:  # the play thread may be logging the next month
+            return feed(run.main)
+
+    lines = use_memo(words, key)
     with ui.Div(classes=["ar-feed"], style={"height": "100%", "overflow-y": "auto"}):
         ui.Text(
             f"What happened in your run ({len(lines)} events)", style=BIG | {"font-size": "1em"}
