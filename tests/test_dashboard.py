@@ -80,6 +80,16 @@ def test_bad_settings_are_refused_in_one_line(settings: dict[str, object], expec
     model.step()
 
 
+def test_unknown_names_are_refused_in_words() -> None:
+    run = _run(preset="history", horizon=40)
+    reply = run.revoke("incumbent_api", "rival")
+    assert not reply.done and reply.text.startswith("provider = 'incumbent_api': expected one of")
+    provider = run.main.providers[0].name
+    reply = run.revoke(provider, "rival")
+    assert not reply.done and reply.text.startswith("lab = 'rival': expected one of")
+    assert run.interventions == []
+
+
 def test_a_late_click_lands_at_the_month_the_page_showed() -> None:
     """The page showed month 5; the play thread had stepped twice more before the click
     arrived. The revocation is recorded after month 5, and the run is then exactly the

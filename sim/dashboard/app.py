@@ -98,14 +98,16 @@ def ControlPanel(model: DashboardModel) -> None:
             month = f"Month {shown} of {run.main.config.steps}"
             ui.Text(month, classes=["ar-month"], style=BLOCK | {"font-weight": "bold"})
             providers = [p.name for p in run.main.providers]
+            labs = [x.name for x in run.main.labs]
             chosen = provider if provider in providers else providers[0]
+            client = lab if lab in labs else labs[-1]
             ui.Text(monitor(run, chosen), classes=["ar-monitor"], style=BIG)
             with ui.Row():
                 ui.Select("Provider", providers, chosen, set_provider)
-                ui.Select("Lab", [x.name for x in run.main.labs], lab, set_lab)
+                ui.Select("Lab", labs, client, set_lab)
 
             def revoke() -> None:
-                set_reply(run.revoke(chosen, lab, at=shown))
+                set_reply(run.revoke(chosen, client, at=shown))
                 force_update()
 
             ui.Button("Revoke access now", on_click=revoke, color="error", classes=["ar-revoke"])

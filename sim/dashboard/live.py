@@ -161,6 +161,11 @@ class Reply(NamedTuple):
 
 def _revoke(model: AccessModel, provider: str, lab: str) -> Reply:
     """Revoke `lab`'s access to `provider` in `model` now, unless it cannot happen."""
+    providers, labs = [p.name for p in model.providers], [x.name for x in model.labs]
+    if provider not in providers:
+        return Reply(False, f"provider = {provider!r}: expected one of {providers}")
+    if lab not in labs:
+        return Reply(False, f"lab = {lab!r}: expected one of {labs}")
     prov, client = model.provider(provider), model.lab(lab)
     if lab == prov.owner:
         return Reply(False, f"{provider} is {lab}'s own API: there is nothing to revoke.")
