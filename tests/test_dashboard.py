@@ -11,7 +11,7 @@ import pytest
 
 from sim.dashboard.feed import feed, monitor
 from sim.dashboard.figures import VIEWS, Timeline
-from sim.dashboard.live import USER_REASON, DashboardModel, TwinRun
+from sim.dashboard.live import PRESETS, USER_REASON, DashboardModel, TwinRun
 from sim.model.model import AccessModel
 from sim.model.world import Logged
 
@@ -77,6 +77,13 @@ def test_bad_settings_are_refused_in_one_line(settings: dict[str, object], expec
     assert model.error.startswith(expected) or expected in model.error, model.error
     assert "\n" not in model.error
     assert model.run is None and not model.running
+    model.step()
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_every_offered_preset_builds_a_run(preset: str) -> None:
+    model = DashboardModel(preset=preset, n_developers=100, horizon=60)
+    assert model.run is not None and not model.error, model.error
     model.step()
 
 

@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 import mesa
 import yaml
 
-from sim.config import Config, ConfigError, EventKind, removable
+from sim.config import Config, ConfigError, EventKind, ProviderConfig, removable
 from sim.config.files import config_dir
 from sim.experiment.run import without
 from sim.model.model import AccessModel
@@ -133,8 +133,9 @@ def dashboard_config(settings: Mapping[str, Any]) -> Config:
     pop = data["population"]
     pop["n_developers"], pop["social_degree"] = int(s["n_developers"]), int(s["social_degree"])
     pop["revocation_shock"] = float(s["revocation_shock"])
-    for provider in data["providers"].values():
-        provider["monitoring"] = float(provider["monitoring"]) * float(s["monitoring"])
+    for provider in data["providers"].values():  # a cast's provider may keep the default
+        own = provider.get("monitoring", ProviderConfig.monitoring)
+        provider["monitoring"] = float(own) * float(s["monitoring"])
     if "rival" in data["labs"]:
         data["labs"]["rival"]["intensity"] = float(s["rival_intensity"])
     return Config.from_dict(data)
