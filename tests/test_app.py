@@ -27,7 +27,8 @@ from helpers import REPO
 from PIL import Image
 
 from sim import Config
-from sim.dashboard.live import PRESETS, USER_REASON, VIEWS, DashboardModel, Timeline, preset_data
+from sim.dashboard.figures import VIEWS, Timeline
+from sim.dashboard.live import PRESETS, USER_REASON, DashboardModel, preset_data
 from sim.model.provider import AccessState
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -64,8 +65,8 @@ def test_twin_matches_until_the_intervention_and_differs_after() -> None:
     assert model.run is not None and not model.error
     for _ in range(3):
         model.step()
-    message = model.run.revoke("incumbent_api", "rival")
-    assert "revoked rival" in message
+    reply = model.run.revoke("incumbent_api", "rival")
+    assert reply.done and "revoked rival" in reply.text
     assert model.run.main.provider("incumbent_api").state_of("rival") is AccessState.REVOKED
     assert model.run.twin.provider("incumbent_api").state_of("rival") is AccessState.ALLOWED
     for _ in range(4):
@@ -79,12 +80,13 @@ def test_twin_matches_until_the_intervention_and_differs_after() -> None:
 def test_revocations_that_cannot_happen_are_explained() -> None:
     model = DashboardModel(preset="safe_harbor", n_developers=300)
     assert model.run is not None
-    assert "own API" in model.run.revoke("incumbent_api", "incumbent")
+    assert "own API" in model.run.revoke("incumbent_api", "incumbent").text
     model.run.revoke("incumbent_api", "rival")
-    assert "already" in model.run.revoke("incumbent_api", "rival")
+    assert "already" in model.run.revoke("incumbent_api", "rival").text
     while model.run.month < 30:
         model.step()
-    assert "safe-harbour" in model.run.revoke("rival_api", "incumbent")
+    reply = model.run.revoke("rival_api", "incumbent")
+    assert not reply.done and "safe-harbour" in reply.text
     assert len(model.run.interventions) == 1
 
 
@@ -93,7 +95,7 @@ def test_revocations_that_cannot_happen_are_explained() -> None:
     [
         ({"social_degree": 7}, "population.social_degree = 7: expected an even number"),
         ({"n_developers": 10, "social_degree": 12}, "expected fewer than"),
-        ({"horizon": 12}, "expected a month inside the horizon [1, 12]"),
+        ({"horizon": 12}, "horizon = 12: preset claude_cutoff schedules events up to month 25"),
     ],
 )
 def test_invalid_settings_leave_a_message_and_no_run(
@@ -195,6 +197,7 @@ def _is_loopback(url: str) -> bool:
     return parts.scheme in ("data", "blob") or parts.hostname == "127.0.0.1"
 
 
+@pytest.mark.slow(seconds=60)  # a server and a real browser, driven month by month
 def test_dashboard_in_a_real_browser(
     chromium: Path, dashboard_url: str, server_log: Path, tmp_path: Path
 ) -> None:
@@ -231,18 +234,27 @@ def test_dashboard_in_a_real_browser(
                 return page.locator(f".ar-{name} img").screenshot()
 
             month(0)
+            expect(page.locator(".ar-monitor")).to_contain_text("trust in incumbent_api: you ")
+            page.get_by_text("Scripted cutoff: on/off").click()
             page.locator(".v-select").filter(has_text="Scenario preset").click()
             page.get_by_role("option", name="baseline").click()
             page.get_by_role("button", name="Reset", exact=True).click()
             expect(page.get_by_text("Preset: baseline")).to_be_visible()
             expect(page.get_by_text("Business as usual.")).to_be_visible()
+            expect(page.get_by_text("cutoff False")).to_be_visible()
             month(0)
             step_to(3)
             before = {name: plot(name) for name in VIEWS}
 
             page.get_by_role("button", name="Revoke access now").click()
             expect(page.locator(".ar-message")).to_contain_text("incumbent_api revoked rival")
+            expect(page.locator(".ar-feed")).to_contain_text(
+                "Month 3: incumbent_api revoked rival's access (by you)"
+            )
+            page.get_by_role("button", name="Revoke access now").click()
+            expect(page.locator(".ar-message")).to_contain_text("already lost access")
             step_to(6)
+            expect(page.locator(".ar-monitor")).to_contain_text("gap \u2212")
             after = {name: plot(name) for name in VIEWS}
             for name in VIEWS:
                 assert after[name] != before[name], f"the {name} plot did not change"

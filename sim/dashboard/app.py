@@ -3,9 +3,10 @@
     .venv/bin/solara run sim.dashboard.app --production --no-check-version \
         --host 127.0.0.1 --port 8765
 
-Two models with the same config and seed advance in lock-step; only the first receives the
-user's interventions. The model draws common random numbers per phase, so the runs match
-until the intervention and every later difference is its effect, not noise. The page loads
+Two models with the same seed advance in lock-step: the user's run, with the preset's
+scripted cutoff (a switch) and the user's revocations, and its twin, the same world without
+them. The model draws common random numbers per phase, so the runs match until the first
+difference and every later difference is its effect, not noise. The page loads
 every front-end asset from the installed `solara-assets` package and needs no internet.
 """
 
@@ -22,9 +23,11 @@ from reacton import use_memo, use_state
 from solara.core import component
 from solara.server import settings as server_settings
 
-from sim.dashboard.live import MODEL_PARAMS, PRESETS, VIEWS, DashboardModel, preset_data
+from sim.dashboard.feed import feed, monitor
+from sim.dashboard.figures import VIEWS
+from sim.dashboard.live import MODEL_PARAMS, PRESETS, DashboardModel, preset_data
 
-PNG = {"format": "png", "dpi": 72}
+PNG: dict[str, Any] = {"format": "png", "dpi": 72}
 """How the page turns a figure into an image (solara's FigureMatplotlib calls savefig)."""
 OFFLINE_CDN = "http://127.0.0.1:9/"
 """Where solara's asset proxy would fetch a file missing from solara-assets: the discard
@@ -63,40 +66,55 @@ def _figure_view(name: str) -> Callable[[DashboardModel], None]:
             with ui.Row(gap="10px", style={"flex-wrap": "wrap"}):
                 for entity, colour in view.legend().items():
                     ui.Text(f"━ {entity}", style={"color": colour, "font-weight": "bold"})
-            ui.Text(view.caption(), classes=["ar-caption"])
+            ui.Text(view.caption(), classes=["ar-caption"], style=WRAP)
 
     figure_view.__name__ = f"{name.title()}View"
     return figure_view
 
 
 BLOCK = {"display": "block", "margin-bottom": "6px"}
+WRAP = BLOCK | {"white-space": "normal", "overflow-wrap": "anywhere"}
+"""A caption wraps inside its grid item instead of running under the next one."""
+BIG = BLOCK | {"font-size": "1.6em", "font-weight": "bold", "line-height": "1.3"}
+"""The monitor's type: readable from the back of a classroom."""
 
 
 def ControlPanel(model: DashboardModel) -> None:
-    """The preset's description, the live revocation, and any settings error."""
+    """The month, the big-number monitor, the live revocation, the preset's description
+    and any settings error."""
     provider, set_provider = use_state("incumbent_api")
     lab, set_lab = use_state("rival")
-    message, set_message = use_state("")
+    reply, set_reply = use_state((True, ""))
     descriptions = use_memo(
         lambda: {name: preset_data(name)["scenario"]["description"] for name in PRESETS}, []
     )
     with ui.Div(classes=["ar-panel"], style={"height": "100%", "overflow-y": "auto"}):
         if model.error:
-            ui.Error(f"Invalid settings: {model.error}", classes=["ar-error"])
+            ui.Error(
+                f"Invalid settings: {model.error}. Fix it and press Reset.", classes=["ar-error"]
+            )
         elif (run := model.run) is not None:
-            month = f"Month {run.month} of {run.main.config.steps}"
+            shown = run.month
+            month = f"Month {shown} of {run.main.config.steps}"
             ui.Text(month, classes=["ar-month"], style=BLOCK | {"font-weight": "bold"})
+            providers = [p.name for p in run.main.providers]
+            labs = [x.name for x in run.main.labs]
+            chosen = provider if provider in providers else providers[0]
+            client = lab if lab in labs else labs[-1]
+            ui.Text(monitor(run, chosen), classes=["ar-monitor"], style=BIG)
             with ui.Row():
-                ui.Select("Provider", [p.name for p in run.main.providers], provider, set_provider)
-                ui.Select("Lab", [x.name for x in run.main.labs], lab, set_lab)
+                ui.Select("Provider", providers, chosen, set_provider)
+                ui.Select("Lab", labs, client, set_lab)
 
             def revoke() -> None:
-                set_message(run.revoke(provider, lab))
+                set_reply(run.revoke(chosen, client, at=shown))
                 force_update()
 
             ui.Button("Revoke access now", on_click=revoke, color="error", classes=["ar-revoke"])
-            if message:
-                ui.Success(message, classes=["ar-message"])
+            done, text = reply
+            if text:
+                box = ui.Success if done else ui.Warning
+                box(text, classes=["ar-message"])
         preset = str(model.settings["preset"])
         ui.Text(f"Preset: {preset}", style=BLOCK | {"font-weight": "bold"})
         ui.Text(descriptions.get(preset, ""), classes=["ar-description"], style=BLOCK)
@@ -110,7 +128,26 @@ def ControlPanel(model: DashboardModel) -> None:
                 ui.Text(f"{name}: {text}", style=BLOCK)
 
 
-COMPONENTS = [ControlPanel, *map(_figure_view, VIEWS)]
+def EventFeed(model: DashboardModel) -> None:
+    """Every event of the user's run as it happens, newest first, in plain words."""
+    run = model.run
+    key = [id(run), run.month if run else -1, len(run.interventions) if run else 0]
+
+    def words() -> list[str]:
+        if run is None:
+            return []
+        with run.lock:  # the play thread may be logging the next month
+            return feed(run.main)
+
+    lines = use_memo(words, key)
+    with ui.Div(classes=["ar-feed"], style={"height": "100%", "overflow-y": "auto"}):
+        ui.Text(
+            f"What happened in your run ({len(lines)} events)", style=BIG | {"font-size": "1em"}
+        )
+        ui.Text("\n".join(lines), style=WRAP | {"white-space": "pre-line", "font-size": "smaller"})
+
+
+COMPONENTS = [ControlPanel, EventFeed, *map(_figure_view, VIEWS)]
 
 
 @component
