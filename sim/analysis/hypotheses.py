@@ -28,7 +28,7 @@ from sim.config import (
     ScenarioConfig,
     StrategyConfig,
 )
-from sim.experiment.run import replicate_seeds, run
+from sim.experiment.run import replicate_seeds, run, without
 
 CUTOFF = EventConfig(
     kind=EventKind.revoke_access, at=24, provider="incumbent_api", lab="rival", evaluation_only=True
@@ -68,8 +68,9 @@ def disarmed(config: Config, provider: str = "incumbent_api") -> Config:
 
 
 def without_cutoff(config: Config) -> Config:
-    events = tuple(e for e in config.scenario.events if e.kind is not EventKind.revoke_access)
-    return config.replace(scenario=dataclasses.replace(config.scenario, events=events))
+    """The archetype's null: the same world without its scripted cutoff, as the sweeps'
+    control arm is made (background restrictions stay)."""
+    return without(config, [EventKind.revoke_access])
 
 
 def with_ruling(upheld: bool) -> Callable[[Config], Config]:
