@@ -49,7 +49,7 @@ from sim.experiment.store import (
     triage,
 )
 from sim.experiment.store import load as load_results
-from sim.experiment.workers import parallel_map, progress_bar
+from sim.experiment.workers import parallel_map, progress_bar, stop_with_parent
 
 FAILED = "failed"
 EFFECTS_CSV = "effects.csv"
@@ -174,6 +174,7 @@ def run_sweep_job(cfg: DictConfig, sweep_dir: Path) -> list[dict[str, Any]]:
     """Run this job's sweep point (all its replicates and arms) into the sweep store,
     skipping finished runs; failures are reported with their config and seed, and
     recorded, and the sweep carries on."""
+    stop_with_parent()  # in a launcher's worker process: stop if the launcher is killed
     failures: list[dict[str, Any]] = []
     same_as = duplicate_of(sweep_dir, [str(o) for o in HydraConfig.get().overrides.task])
     if same_as is not None:

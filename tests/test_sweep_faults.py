@@ -1,4 +1,5 @@
-"""Faults in a command-line sweep: a worker process killed mid-sweep costs no run."""
+"""Faults in a command-line sweep: a worker process killed mid-sweep costs no run, and a
+launcher killed mid-sweep leaves no worker running."""
 
 from __future__ import annotations
 
@@ -14,6 +15,28 @@ import pytest
 from helpers import run_cli
 
 from sim.experiment.store import load, run_files
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process under `pid`."""
+    out, frontier = [], [pid]
+    while frontier:
+        parent = frontier.pop()
+        for task in Path(f"/proc/{parent}/task").glob("*"):
+            try:
+                children = [int(c) for c in (task / "children").read_text().split()]
+            except OSError:
+                continue
+            out += children
+            frontier += children
+    return out
+
+
+def alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0] != "Z"
+    except OSError:
+        return False
 
 
 def run_workers_of(pid: int) -> list[int]:
@@ -58,3 +81,28 @@ def test_a_worker_killed_mid_sweep_costs_no_run(tmp_path: Path) -> None:
     )
     assert killed["run_id"].nunique() == 4
     pd.testing.assert_frame_equal(killed, expected, check_exact=True)
+
+
+@pytest.mark.slow(seconds=60)
+def test_a_launcher_killed_mid_sweep_leaves_no_worker_running(tmp_path: Path) -> None:
+    # two sweep points, so Hydra's joblib launcher runs jobs in workers of its own, whose
+    # own workers run the runs: two generations of orphans if nothing stops them
+    args = ["-m", "seed=1,2", "population.n_developers=3000", "steps=60", "sweep.replicates=6"]
+    exe = Path(sys.executable).with_name("accessrace")
+    proc = subprocess.Popen(
+        [str(exe), *args, f"hydra.sweep.dir={tmp_path / 's'}"],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.time() + 120
+    while not run_files(tmp_path / "s") and time.time() < deadline:
+        time.sleep(0.05)
+    workers = descendants(proc.pid)
+    assert len(run_workers_of(proc.pid)) >= 2, "the runs' workers have started"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=10)
+    deadline = time.time() + 10
+    while any(alive(w) for w in workers) and time.time() < deadline:
+        time.sleep(0.2)
+    assert not [w for w in workers if alive(w)], "orphaned workers still run"

@@ -12,9 +12,13 @@ pool. The progress display is tqdm's (`progress_bar`).
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import shutil
 import sys
 import tempfile
+import threading
+import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -45,8 +49,34 @@ def progress_bar(total: int, desc: str, unit: str = "run", initial: int = 0) -> 
     )
 
 
+_watching = False
+
+
+def stop_with_parent(interval: float = 1.0) -> None:
+    """In a worker process (one that multiprocessing or loky started), exit as soon as the
+    process that started it is gone: a launcher killed with SIGKILL cannot stop its workers
+    itself, and they would run on, orphaned, writing into the sweep. A daemon thread checks
+    the parent every `interval` seconds; a run cut short leaves only a temporary file, which
+    the store ignores. Nothing happens in a main process (a sweep run under nohup outlives
+    its shell), nor the second time. Jobs a cluster scheduler runs are left to it."""
+    global _watching
+    if _watching or multiprocessing.parent_process() is None:
+        return
+    _watching = True
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(interval)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="accessrace-parent-watch", daemon=True).start()
+
+
 def _tracked(fn: Callable[..., Any], key: int, markers: str, item: Any, *args: Any) -> Any:
     """`fn(item, *args)` with a marker file named `key` in `markers` while it runs."""
+    stop_with_parent()
     marker = Path(markers) / str(key)
     marker.touch()
     value = fn(item, *args)
