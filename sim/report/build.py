@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from sim.analysis.estimates import intervention_month
 from sim.analysis.kinds import ReportKind
-from sim.analysis.names import metric_name, param_label, value_label
+from sim.analysis.names import entity_labels, metric_name, param_label, value_label
 from sim.config import Config, EventConfig, EventKind
 from sim.experiment.store import (
     SweepStatus,
@@ -71,7 +71,11 @@ def build_report(
         sections.append(("Setup", _manifest_html(manifest)))
         title = f"accessrace report: {path.name} (no finished runs)"
     else:
-        sections += _result_sections(path, manifest, seed, target.parent / target.stem)
+        results = _result_sections(path, manifest, seed, target.parent / target.stem)
+        # Answer first: a complete sweep's status follows its findings; a partial or mixed
+        # one says so before anything else.
+        at = 0 if status.partial or status.mixed else 1
+        sections = results[:at] + sections + results[at:]
         title = f"accessrace report: {path.name}"
     doc = render(
         "page.html.j2",
@@ -100,7 +104,8 @@ def _result_sections(
     config = load_config(path, first)
     swept = swept_columns(results, manifest)
     # Answer first: the question, then what the runs found; how they were set up after.
-    sections = [("Question", _question_html(kind, config, manifest, swept))]
+    question = _question_html(kind, config, manifest, swept)
+    sections = [] if kind is ReportKind.paired else [("Question", question)]
     match kind:
         case ReportKind.sensitivity:
             sections.append(("Sensitivity analysis", sensitivity_html(path, figures)))
@@ -108,7 +113,9 @@ def _result_sections(
             sections.append(("Scenario discovery", discovery_html(path, figures)))
         case ReportKind.paired:
             events = load_results(path, "events")
-            sections += paired_sections(results, events, config, manifest, path, figures, seed)
+            sections += paired_sections(
+                results, events, config, manifest, path, figures, seed, question
+            )
             if swept and all(_is_number(v) for v in results[swept[0]].unique()):
                 sections.append(("Scenario discovery", discovery_html(path, figures)))
         case ReportKind.sweep:
@@ -152,7 +159,8 @@ def _question_html(
     words = ""
     if kind is ReportKind.paired:
         kinds = [EventKind(k) for k in manifest["intervention"]]
-        words = intervention_words(config, kinds, intervention_month(config, kinds))
+        month = intervention_month(config, kinds)
+        words = intervention_words(config, kinds, month, entity_labels(config))
     return render(
         "question.html.j2",
         kind=kind,

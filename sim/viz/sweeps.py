@@ -12,8 +12,23 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 
 from sim.analysis.kinds import SensitivityMethod
-from sim.analysis.names import metric_label, metric_name, metric_unit, param_label, value_label
-from sim.viz.style import DIVERGING, MARKERS, PALETTE, SEQUENTIAL, group_colours, panel_grid
+from sim.analysis.names import (
+    display_scale,
+    metric_label,
+    metric_name,
+    metric_unit,
+    param_label,
+    value_label,
+)
+from sim.viz.style import (
+    DIVERGING,
+    LINESTYLES,
+    MARKERS,
+    PALETTE,
+    SEQUENTIAL,
+    group_colours,
+    panel_grid,
+)
 
 # --- (a) time series with 95% CI bands per group ----------------------------------------------
 
@@ -25,27 +40,40 @@ def timeseries_figure(
     title: str,
     order: Sequence[str] | None = None,
     mark: tuple[int, str] | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> Figure:
     """One panel per metric: the mean over runs of each group (arm, scenario or a swept
     parameter) with its 95% CI band, from :func:`sim.analysis.group_ci` tables keyed by
-    metric. `mark` = (month, label) draws a vertical line, e.g. at an intervention."""
+    metric. `mark` = (month, label) draws a vertical line, e.g. at an intervention. Groups
+    differ in line style as well as colour, so overlaid arms stay apart in grey print;
+    `labels` names labs and providers in the panel titles."""
     fig, axes = panel_grid(len(bands))
     groups = order or list(dict.fromkeys(str(g) for b in bands.values() for g in b[by]))
     colours = group_colours(groups)
     for ax, (metric, band) in zip(axes, bands.items(), strict=True):
-        for g in groups:
+        scale = display_scale(metric)
+        for i, g in enumerate(groups):
             rows = band[band[by].astype(str) == g].sort_values("step")
             if rows.empty:
                 continue
             n = int(rows["n"].max())
             label = f"{value_label(by, g)} (n = {n})"
-            ax.plot(rows["step"], rows["mean"], color=colours[g], label=label)
+            style = LINESTYLES[i % len(LINESTYLES)]
+            ax.plot(rows["step"], rows["mean"] * scale, color=colours[g], ls=style, label=label)
             ax.fill_between(
-                rows["step"], rows["ci_low"], rows["ci_high"], color=colours[g], alpha=0.2
+                rows["step"],
+                rows["ci_low"] * scale,
+                rows["ci_high"] * scale,
+                color=colours[g],
+                alpha=0.2,
             )
         if mark is not None:
-            ax.axvline(mark[0], color="dimgrey", linestyle="--", linewidth=1, label=mark[1])
-        ax.set(title=metric_name(metric), xlabel="month", ylabel=metric_unit(metric) or metric)
+            ax.axvline(mark[0], color="dimgrey", linestyle=":", linewidth=1.2, label=mark[1])
+        ax.set(
+            title=metric_name(metric, labels),
+            xlabel="month",
+            ylabel=metric_unit(metric) or metric,
+        )
         ax.grid(alpha=0.3)
     handles, labels = axes[0].get_legend_handles_labels()
     handles.append(Patch(color="grey", alpha=0.2))
@@ -66,7 +94,12 @@ def timeseries_figure(
 
 
 def effects_figure(
-    effects: Mapping[str, pd.DataFrame], at: int, *, title: str, intervention: str
+    effects: Mapping[str, pd.DataFrame],
+    at: int,
+    *,
+    title: str,
+    intervention: str,
+    labels: Mapping[str, str] | None = None,
 ) -> Figure:
     """One panel per metric: the mean paired effect (treated minus control) by month with
     its 95% bootstrap CI band (from :func:`sim.analysis.estimates`), a zero line and the
@@ -74,6 +107,8 @@ def effects_figure(
     fig, axes = panel_grid(len(effects))
     for ax, (metric, eff) in zip(axes, effects.items(), strict=True):
         eff = eff.sort_values("step")
+        cols = ["effect", "ci_low", "ci_high"]
+        eff = eff.assign(**{c: eff[c] * display_scale(metric) for c in cols})
         ax.axhline(0.0, color="black", linewidth=0.8, label="no effect")
         ax.fill_between(
             eff["step"],
@@ -88,7 +123,7 @@ def effects_figure(
         ax.axvline(at, color=PALETTE[1], linestyle="--", linewidth=1.2, label=intervention)
         unit = metric_unit(metric)
         ax.set(
-            title=metric_name(metric),
+            title=metric_name(metric, labels),
             xlabel="month",
             ylabel=f"treated − control ({unit})" if unit else "treated − control",
         )

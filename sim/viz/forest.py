@@ -1,0 +1,63 @@
+"""The forest plot of a paired sweep's key findings: every headline effect at every horizon,
+as a change relative to the level without the intervention, with its 95% interval."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from sim.analysis.names import metric_name
+from sim.viz.style import MARKERS, PALETTE
+
+
+def forest_figure(
+    findings: pd.DataFrame, *, title: str, labels: Mapping[str, str] | None = None
+) -> Figure:
+    """One row per metric, one marker per horizon (months after the intervention) at the
+    change in % of the level without it, with 95% CI whiskers; zero marks no effect.
+
+    Relative changes put outcomes of different units on one axis. A metric whose level
+    without the intervention is zero has no percentage and is left out (its row says so).
+    Reads the columns of :func:`sim.analysis.findings.key_findings`."""
+    metrics = list(dict.fromkeys(findings["metric"].astype(str)))
+    horizons = sorted(int(h) for h in findings["months_after"].unique())
+    fig = Figure(figsize=(5.4, 0.34 * len(metrics) + 1.3), layout="constrained")
+    ax = fig.subplots()
+    spread = 0.6 / max(len(horizons), 1)
+    for k, h in enumerate(horizons):
+        rows = findings[findings["months_after"] == h].set_index("metric")
+        rows = rows[~rows.index.duplicated()]
+        ys, xs, lows, highs = [], [], [], []
+        for i, m in enumerate(metrics):
+            if m in rows.index and np.isfinite(rows.at[m, "change_pct"]):
+                ys.append(i + (k - (len(horizons) - 1) / 2) * spread)
+                xs.append(float(rows.at[m, "change_pct"]))
+                lows.append(float(rows.at[m, "change_pct_low"]))
+                highs.append(float(rows.at[m, "change_pct_high"]))
+        x, lo, hi = np.array(xs), np.array(lows), np.array(highs)
+        err = np.nan_to_num(np.vstack([x - lo, hi - x]).reshape(2, -1)) if len(x) else None
+        ax.errorbar(
+            x,
+            ys,
+            xerr=err,
+            fmt=MARKERS[k % len(MARKERS)],
+            color=PALETTE[k % len(PALETTE)],
+            capsize=2,
+            markersize=5,
+            label=f"{h} months after",
+        )
+    names = [metric_name(m, labels) for m in metrics]
+    for i, m in enumerate(metrics):
+        if not np.isfinite(findings.loc[findings["metric"] == m, "change_pct"]).any():
+            names[i] += " (level 0: no %)"
+    ax.axvline(0.0, color="black", linewidth=0.8)
+    ax.set_yticks(range(len(metrics)), names)
+    ax.invert_yaxis()
+    ax.set_xlabel("change in % of the level without it (whiskers: 95% CI)")
+    ax.grid(alpha=0.3, axis="x")
+    ax.legend(loc="best", fontsize=8, frameon=True)
+    ax.set_title(title, fontsize=10, loc="left", wrap=True)
+    return fig
