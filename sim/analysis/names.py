@@ -80,6 +80,8 @@ def metric_name(metric: str, labels: Mapping[str, str] | None = None) -> str:
     (id -> label, :func:`entity_labels`) holds one."""
     if metric in METRIC_LABELS:
         return METRIC_LABELS[metric][0]
+    if metric.startswith("mean_") and metric_unit(metric.removeprefix("mean_")):
+        return f"mean {metric_name(metric.removeprefix('mean_'), labels)} over months"
     head, _, entity = metric.partition("__")
     if entity and head in ENTITY_LABELS:
         names = [(labels or {}).get(part, part) for part in entity.split("__")]
@@ -98,6 +100,8 @@ def entity_labels(config: Config) -> dict[str, str]:
 def metric_unit(metric: str) -> str:
     if metric in METRIC_LABELS:
         return METRIC_LABELS[metric][1]
+    if metric.startswith("mean_"):
+        return metric_unit(metric.removeprefix("mean_"))
     head, _, entity = metric.partition("__")
     if entity and head in ENTITY_LABELS:
         return ENTITY_LABELS[head][1]

@@ -105,7 +105,8 @@ def _result_sections(
     swept = swept_columns(results, manifest)
     # Answer first: the question, then what the runs found; how they were set up after.
     question = _question_html(kind, config, manifest, swept)
-    sections = [] if kind is ReportKind.paired else [("Question", question)]
+    answers = kind is ReportKind.paired or (kind is ReportKind.sweep and bool(swept))
+    sections = [] if answers else [("Question", question)]
     match kind:
         case ReportKind.sensitivity:
             sections.append(("Sensitivity analysis", sensitivity_html(path, figures)))
@@ -119,7 +120,10 @@ def _result_sections(
             if swept and all(_is_number(v) for v in results[swept[0]].unique()):
                 sections.append(("Scenario discovery", discovery_html(path, figures)))
         case ReportKind.sweep:
-            sections += sweep_sections(results, manifest, swept, figures, seed)
+            events = load_results(path, "events")
+            sections += sweep_sections(
+                results, events, config, manifest, swept, figures, seed, question
+            )
     sections.append(("Setup", _setup_html(results, config, manifest, swept)))
     sections.append(("Provenance", _provenance_html(path)))
     return sections

@@ -3,6 +3,7 @@ as a change relative to the level without the intervention, with its 95% interva
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping
 
 import numpy as np
@@ -14,21 +15,29 @@ from sim.viz.style import MARKERS, PALETTE
 
 
 def forest_figure(
-    findings: pd.DataFrame, *, title: str, labels: Mapping[str, str] | None = None
+    findings: pd.DataFrame,
+    *,
+    title: str,
+    labels: Mapping[str, str] | None = None,
+    series: str = "months_after",
+    series_label: str = "{} months after",
+    baseline: str = "the level without it",
 ) -> Figure:
-    """One row per metric, one marker per horizon (months after the intervention) at the
-    change in % of the level without it, with 95% CI whiskers; zero marks no effect.
+    """One row per metric, one marker per value of `series` (default: the horizon, months
+    after the intervention) at the change in % of the baseline level, with 95% CI
+    whiskers; zero marks no effect.
 
     Relative changes put outcomes of different units on one axis. A metric whose level
     without the intervention is zero has no percentage and is left out (its row says so).
     Reads the columns of :func:`sim.analysis.findings.key_findings`."""
     metrics = list(dict.fromkeys(findings["metric"].astype(str)))
-    horizons = sorted(int(h) for h in findings["months_after"].unique())
-    fig = Figure(figsize=(5.4, 0.34 * len(metrics) + 1.3), layout="constrained")
+    values = list(dict.fromkeys(findings[series]))
+    horizons = sorted(values) if series == "months_after" else values
+    fig = Figure(figsize=(5.4, 0.42 * len(metrics) + 1.6), layout="constrained")
     ax = fig.subplots()
     spread = 0.6 / max(len(horizons), 1)
     for k, h in enumerate(horizons):
-        rows = findings[findings["months_after"] == h].set_index("metric")
+        rows = findings[findings[series] == h].set_index("metric")
         rows = rows[~rows.index.duplicated()]
         ys, xs, lows, highs = [], [], [], []
         for i, m in enumerate(metrics):
@@ -47,17 +56,23 @@ def forest_figure(
             color=PALETTE[k % len(PALETTE)],
             capsize=2,
             markersize=5,
-            label=f"{h} months after",
+            label=series_label.format(h),
         )
-    names = [metric_name(m, labels) for m in metrics]
+    names = [textwrap.fill(metric_name(m, labels), 30) for m in metrics]
     for i, m in enumerate(metrics):
         if not np.isfinite(findings.loc[findings["metric"] == m, "change_pct"]).any():
             names[i] += " (level 0: no %)"
     ax.axvline(0.0, color="black", linewidth=0.8)
     ax.set_yticks(range(len(metrics)), names)
     ax.invert_yaxis()
-    ax.set_xlabel("change in % of the level without it (whiskers: 95% CI)")
+    ax.set_xlabel(textwrap.fill(f"change in % of {baseline} (whiskers: 95% CI)", 48))
     ax.grid(alpha=0.3, axis="x")
-    ax.legend(loc="best", fontsize=8, frameon=True)
-    ax.set_title(title, fontsize=10, loc="left", wrap=True)
+    fig.legend(
+        *ax.get_legend_handles_labels(),
+        loc="outside lower center",
+        ncols=min(len(horizons), 3),
+        fontsize=9,
+        frameon=False,
+    )
+    fig.suptitle(textwrap.fill(title, 60), fontsize=10)
     return fig
