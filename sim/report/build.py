@@ -182,6 +182,7 @@ def _setup_html(
     per_point = runs.groupby("point_id")["replicate"].nunique()
     low, high = int(per_point.min()), int(per_point.max())
     arms = sorted(runs["arm"].astype(str).unique())
+    varied = {c.removeprefix("param__") for c in swept}
     return render(
         "setup.html.j2",
         scenario=config.scenario,
@@ -189,14 +190,14 @@ def _setup_html(
             Event(e.at, e.kind, [(k, str(v)) for k, v in _event_details(e) if v])
             for e in config.scenario.events
         ],
-        policy=config.policy.name,
+        policy=None if "policy" in varied else config.policy.name,
         own_policies={n: p.policy for n, p in config.providers.items() if p.policy},
         labs=len(config.labs),
         providers=len(config.providers),
         developers=f"{config.population.n_developers:,}",
         steps=config.steps,
-        labs_table=html_table(_labs_frame(config), ["intensity"]),
-        providers_table=html_table(_providers_frame(config), ["monitoring"]),
+        labs_table=html_table(_labs_frame(config, varied), ["intensity"]),
+        providers_table=html_table(_providers_frame(config, varied), ["monitoring"]),
         swept_table=html_table(_swept_frame(runs, manifest, swept)) if swept else None,
         fixed=[
             str(o)
@@ -243,29 +244,37 @@ def _swept_frame(
     )
 
 
-def _labs_frame(config: Config) -> pd.DataFrame:
+SWEPT = "swept (see below)"
+"""What the setup tables show for a column the sweep varies, instead of one run's value."""
+
+
+def _labs_frame(config: Config, varied: set[str]) -> pd.DataFrame:
     return pd.DataFrame(
         [
             {
                 "lab": n,
+                "name": lab.label or n,
                 "openness": lab.openness.value,
-                "benchmarking": lab.benchmarking.value,
-                "intensity": lab.intensity,
+                "benchmarking": SWEPT if "benchmarking" in varied else lab.benchmarking.value,
+                "intensity": SWEPT if "benchmarking" in varied else lab.intensity,
             }
             for n, lab in config.labs.items()
         ]
     )
 
 
-def _providers_frame(config: Config) -> pd.DataFrame:
+def _providers_frame(config: Config, varied: set[str]) -> pd.DataFrame:
     return pd.DataFrame(
         [
             {
                 "provider": n,
+                "name": p.label or n,
                 "owner": p.owner or "(marketplace)",
                 "hosts": ", ".join(p.hosts),
-                "monitoring": p.monitoring,
-                "policy": p.policy or config.policy.name,
+                "monitoring": SWEPT if "monitoring" in varied else p.monitoring,
+                "policy": SWEPT
+                if "policy" in varied and not p.policy
+                else p.policy or config.policy.name,
             }
             for n, p in config.providers.items()
         ]

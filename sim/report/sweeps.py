@@ -19,7 +19,7 @@ from sim.analysis.names import INNOVATION as BASE_INNOVATION
 from sim.analysis.names import entity_labels, param_label, value_label
 from sim.config import Config
 from sim.report.contrasts import contrast_html
-from sim.report.html import FigureEmbedder, declared_values, fmt, html_table, render
+from sim.report.html import FigureEmbedder, declared_values, fmt, render
 from sim.viz.sweeps import frontier_figure, heatmap_figure, timeseries_figure
 
 
@@ -42,6 +42,7 @@ def sweep_sections(
             timeseries_figure(bands, "scenario", title="Innovation and trust by month"),
             "timeseries",
             "Mean over replicate runs with its 95% CI band.",
+            data=pd.concat([b.assign(metric=m) for m, b in bands.items()], ignore_index=True),
         )
         return [("Figures", render("figures.html.j2", figures=[fig]))]
     group, rest = swept[0], list(swept[1:])
@@ -54,7 +55,7 @@ def sweep_sections(
     wide = est.pivot(index=group, columns="metric", values="mean").reset_index()
     front = [str(wide[group].iloc[i]) for i in pareto_front(wide, INNOVATION, TRUST)]
     order = [v for v in orders[group] if v in set(est[group].astype(str))] or None
-    text = _sweep_results_html(est, group, rest, front, order, tied)
+    text = _sweep_results_html(est, group, rest, front, order, tied, figures)
     figs = [
         figures.embed(
             frontier_figure(
@@ -69,6 +70,7 @@ def sweep_sections(
             "frontier",
             f"One point per {param_label(group)}: mean innovation and trust with 95% CI whiskers "
             "in both directions; the dashed line joins the efficient ones.",
+            data=est,
         )
     ]
     figs += _heatmaps(outcomes, group, rest, orders, figures)
@@ -85,6 +87,7 @@ def sweep_sections(
             f"Mean over all runs of each {param_label(group)}"
             + (f" (pooled over {', '.join(param_label(c) for c in rest)})" if rest else "")
             + " with its 95% CI band.",
+            data=pd.concat([b.assign(metric=m) for m, b in bands.items()], ignore_index=True),
         )
     )
     return [
@@ -106,7 +109,8 @@ def _sweep_results_html(
     rest: Sequence[str],
     front: Sequence[str],
     order: Sequence[str] | None,
-    tied: Sequence[Sequence[str]] = (),
+    tied: Sequence[Sequence[str]],
+    figures: FigureEmbedder,
 ) -> Markup:
     """Innovation and trust per value of the first swept parameter, with their intervals."""
     value = {
@@ -139,6 +143,9 @@ def _sweep_results_html(
                 ),
             }
         )
+    table = figures.table(
+        pd.DataFrame(rows), "outcomes", ["innovation", "trust"], pd.DataFrame({"id": groups})
+    )
     best_innovation = _best(groups, lambda g: value[g, INNOVATION][0], group, tied)
     best_trust = _best(groups, lambda g: value[g, TRUST][0], group, tied)
     return render(
@@ -157,7 +164,7 @@ def _sweep_results_html(
         best_innovation=best_innovation,
         best_trust=best_trust,
         front=[value_label(group, g) for g in front],
-        table=html_table(pd.DataFrame(rows), ["innovation", "trust"]),
+        table=table,
     )
 
 
@@ -200,6 +207,9 @@ def _heatmaps(
             name,
             f"{what}: the mean over replicate runs in each cell"
             + (f", one panel per {param_label(group)}." if facet else "."),
+            data=outcomes.groupby([c for c in (facet, y, x) if c], as_index=False)[metric]
+            .agg(["mean", "count"])
+            .assign(metric=metric),
         )
         for metric, name, what in (
             (INNOVATION, "heatmap_innovation", "Mean downstream innovation"),

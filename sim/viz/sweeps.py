@@ -3,6 +3,7 @@ effects, heatmaps, the innovation-trust frontier, sensitivity indices and PRIM b
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -166,7 +167,8 @@ def heatmap_figure(
     for f in facets:
         sub = frame[frame[facet] == f] if facet else frame
         table = sub.pivot_table(index=y, columns=x, values=metric, aggfunc="mean")
-        grids.append(table.reindex(index=ys, columns=xs).to_numpy(dtype=float))
+        grid = table.reindex(index=ys, columns=xs).to_numpy(dtype=float)
+        grids.append(grid * display_scale(metric))
     finite = np.concatenate([g[np.isfinite(g)] for g in grids]) if grids else np.array([0.0])
     lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
     if diverging:
@@ -191,17 +193,18 @@ def heatmap_figure(
                     f"{v:.{digits}f}",
                     ha="center",
                     va="center",
-                    fontsize=7,
+                    fontsize=9,
                     color="white" if dark else "black",
                 )
         ax.set_xticks(range(len(xs)), [value_label(x, v) for v in xs])
         ax.set_yticks(range(len(ys)), [value_label(y, v) for v in ys])
         ax.set_title(f"{value_label(facet, f)}" if facet else metric_name(metric), fontsize=10)
     fig.supxlabel(param_label(x))
-    fig.supylabel(param_label(y))
+    fig.supylabel(textwrap.fill(param_label(y), 40))
     assert image is not None
-    fig.colorbar(image, ax=axes, label=metric_label(metric), shrink=0.9)
-    fig.suptitle(title)
+    fig.colorbar(image, ax=axes, label=textwrap.fill(metric_label(metric), 45), shrink=0.9)
+    # Wrapped to the figure's width, so a long title is never cut at the edges.
+    fig.suptitle(textwrap.fill(title, int(9 * fig.get_figwidth())))
     return fig
 
 
