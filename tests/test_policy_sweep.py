@@ -9,8 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from helpers import REPO, run_cli
-from report_page import parse
 from hydra import compose, initialize_config_dir
+from report_page import parse
 
 from experiments.main import CONFIG_DIR
 from sim import Config
