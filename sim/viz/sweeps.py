@@ -76,14 +76,14 @@ def timeseries_figure(
             ylabel=metric_unit(metric) or metric,
         )
         ax.grid(alpha=0.3)
-    handles, labels = axes[0].get_legend_handles_labels()
+    handles, entries = axes[0].get_legend_handles_labels()
     handles.append(Patch(color="grey", alpha=0.2))
-    labels.append("95% CI of the mean")
+    entries.append("95% CI of the mean")
     fig.legend(
         handles,
-        labels,
+        entries,
         loc="outside lower center",
-        ncols=min(len(labels), 4),
+        ncols=min(len(entries), 4),
         frameon=False,
         title=param_label(by) if by.startswith("param__") else by,
     )
@@ -129,8 +129,8 @@ def effects_figure(
             ylabel=f"treated − control ({unit})" if unit else "treated − control",
         )
         ax.grid(alpha=0.3)
-    handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncols=4, frameon=False)
+    handles, entries = axes[0].get_legend_handles_labels()
+    fig.legend(handles, entries, loc="outside lower center", ncols=4, frameon=False)
     fig.suptitle(title)
     return fig
 
