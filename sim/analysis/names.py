@@ -132,11 +132,13 @@ def param_label(column: str) -> str:
 
 def value_label(column: str, value: object) -> str:
     """A tick label for a swept value: config-group options of the policy sweep read as
-    numbers (x0.25 -> ×0.25, rival_api_40pct -> 40%)."""
+    numbers (x0.25 -> ×0.25, rival_api_40pct -> 40%), policies as words."""
     text = str(value)
     key = column.removeprefix("param__")
     if key == "monitoring" and text.startswith("x"):
         return "×" + text[1:]
     if key == "benchmarking" and text.startswith("rival_api_") and text.endswith("pct"):
         return text.removeprefix("rival_api_").removesuffix("pct") + "%"
+    if key == "policy":
+        return text.replace("_", " ")  # tit_for_tat -> tit for tat
     return text

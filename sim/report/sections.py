@@ -132,6 +132,7 @@ def _network(
         network_figure(
             panels,
             title=f"Labs and access at month {month} (replicate {int(pairs['replicate'].min())})",
+            labels=labels,
         ),
         "network",
         f"The labs at month {month} in one pair (control and treated arm): node area is "
