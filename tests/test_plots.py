@@ -20,16 +20,10 @@ from sim.analysis.names import param_label, value_label
 from sim.config import EventKind, PolicyConfig, PopulationConfig
 from sim.experiment.run import plan, sweep
 from sim.experiment.store import load, load_config
+from sim.viz.designs import prim_figure, sensitivity_figure
 from sim.viz.network import NetworkPanel, network_figure
 from sim.viz.style import NO_ORGANISATION, PALETTE, organisation_colours, save_figure
-from sim.viz.sweeps import (
-    effects_figure,
-    frontier_figure,
-    heatmap_figure,
-    prim_figure,
-    sensitivity_figure,
-    timeseries_figure,
-)
+from sim.viz.sweeps import effects_figure, frontier_figure, heatmap_figure, timeseries_figure
 
 SMALL = sim.Config(population=PopulationConfig(n_developers=300), steps=30)
 

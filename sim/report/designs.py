@@ -13,7 +13,7 @@ from sim.analysis.kinds import SensitivityMethod
 from sim.analysis.names import display_scale, metric_name
 from sim.experiment.store import read_manifest
 from sim.report.html import FigureEmbedder, fmt, render
-from sim.viz.sweeps import prim_figure, sensitivity_figure
+from sim.viz.designs import prim_figure, sensitivity_figure
 
 METHOD_TITLES = {
     SensitivityMethod.sobol: "Sobol indices",
