@@ -208,7 +208,7 @@ def _paired_figures(
     labels: Mapping[str, str],
 ) -> list[Markup]:
     """The arms by month and the paired effects by month, for a sweep of one point."""
-    words = intervention_words(config, kinds, at)
+    words = intervention_words(config, kinds, at, labels)
     effs = {m: effects(pairs, m, seed=seed) for m in metrics}
     return [
         _arms_figure(pairs, metrics, config, at, figures, labels),

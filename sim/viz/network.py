@@ -118,7 +118,7 @@ def network_figure(
                 fontsize=9,
                 zorder=4,
             )
-        ax.set(xlim=(-1.7, 1.7), ylim=(-1.5, 1.5), aspect="equal", title=panel.title)
+        ax.set(xlim=(-1.7, 1.7), ylim=(-1.5, 1.85), aspect="equal", title=panel.title)
         ax.set_xticks([])
         ax.set_yticks([])
         ax.set_xlabel(

@@ -30,6 +30,9 @@ from sim.viz.style import (
     panel_grid,
 )
 
+TITLE_WIDTH = 34
+"""Characters per line of a panel's title and axis label: wrapped, never cut at the edge."""
+
 # --- (a) time series with 95% CI bands per group ----------------------------------------------
 
 
@@ -70,9 +73,9 @@ def timeseries_figure(
         if mark is not None:
             ax.axvline(mark[0], color="dimgrey", linestyle=":", linewidth=1.2, label=mark[1])
         ax.set(
-            title=metric_name(metric, labels),
+            title=textwrap.fill(metric_name(metric, labels), TITLE_WIDTH),
             xlabel="month",
-            ylabel=metric_unit(metric) or metric,
+            ylabel=textwrap.fill(metric_unit(metric) or metric, TITLE_WIDTH),
         )
         ax.grid(alpha=0.3)
     handles, entries = axes[0].get_legend_handles_labels()
@@ -86,7 +89,7 @@ def timeseries_figure(
         frameon=False,
         title=param_label(by) if by.startswith("param__") else by,
     )
-    fig.suptitle(title)
+    fig.suptitle(textwrap.fill(title, int(9 * fig.get_figwidth())))
     return fig
 
 
@@ -123,14 +126,16 @@ def effects_figure(
         ax.axvline(at, color=PALETTE[1], linestyle="--", linewidth=1.2, label=intervention)
         unit = metric_unit(metric)
         ax.set(
-            title=metric_name(metric, labels),
+            title=textwrap.fill(metric_name(metric, labels), TITLE_WIDTH),
             xlabel="month",
-            ylabel=f"treated − control ({unit})" if unit else "treated − control",
+            ylabel=textwrap.fill(
+                f"treated − control ({unit})" if unit else "treated − control", TITLE_WIDTH
+            ),
         )
         ax.grid(alpha=0.3)
     handles, entries = axes[0].get_legend_handles_labels()
     fig.legend(handles, entries, loc="outside lower center", ncols=4, frameon=False)
-    fig.suptitle(title)
+    fig.suptitle(textwrap.fill(title, int(9 * fig.get_figwidth())))
     return fig
 
 
