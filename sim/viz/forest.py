@@ -9,6 +9,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 from sim.analysis.names import metric_name
 from sim.viz.style import MARKERS, PALETTE
@@ -25,7 +26,7 @@ def forest_figure(
 ) -> Figure:
     """One row per metric, one marker per value of `series` (default: the horizon, months
     after the intervention) at the change in % of the baseline level, with 95% CI
-    whiskers; zero marks no effect.
+    whiskers on a symmetric log axis (linear within ±1%); zero marks no effect.
 
     Relative changes put outcomes of different units on one axis. A metric whose level
     without the intervention is zero has no percentage and is left out (its row says so).
@@ -63,9 +64,16 @@ def forest_figure(
         if not np.isfinite(findings.loc[findings["metric"] == m, "change_pct"]).any():
             names[i] += " (level 0: no %)"
     ax.axvline(0.0, color="black", linewidth=0.8)
+    # Symmetric log beyond ±1%: a change of +300% (a level near zero) and one of -0.5%
+    # both stay readable on one axis.
+    ax.set_xscale("symlog", linthresh=1.0)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.margins(x=0.08)
     ax.set_yticks(range(len(metrics)), names)
     ax.invert_yaxis()
-    ax.set_xlabel(textwrap.fill(f"change in % of {baseline} (whiskers: 95% CI)", 48))
+    ax.set_xlabel(
+        textwrap.fill(f"change in % of {baseline} (symmetric log scale; whiskers: 95% CI)", 44)
+    )
     ax.grid(alpha=0.3, axis="x")
     fig.legend(
         *ax.get_legend_handles_labels(),
