@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.estimates import check_confidence
+from sim.analysis.findings import INTERVAL_COLUMNS
 from sim.analysis.outcomes import require_column, require_outcome
 
 CONTRAST_COLUMNS = [
@@ -23,12 +24,7 @@ CONTRAST_COLUMNS = [
     "reference",
     "level",
     "difference",
-    "ci_low",
-    "ci_high",
-    "change_pct",
-    "change_pct_low",
-    "change_pct_high",
-    "n_pairs",
+    *INTERVAL_COLUMNS,
     "cells",
 ]
 """`reference` and `level` are the mean outcome under the reference and under the group;

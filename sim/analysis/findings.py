@@ -16,6 +16,15 @@ import pandas as pd
 from sim.analysis.names import display_scale
 from sim.experiment.store import Arm
 
+INTERVAL_COLUMNS = [
+    "ci_low",
+    "ci_high",
+    "change_pct",
+    "change_pct_low",
+    "change_pct_high",
+    "n_pairs",
+]
+"""An estimate's interval, its value and interval in % of a baseline level, and its pairs."""
 FINDING_COLUMNS = [
     "metric",
     "point_id",
@@ -24,12 +33,7 @@ FINDING_COLUMNS = [
     "without",
     "with",
     "effect",
-    "ci_low",
-    "ci_high",
-    "change_pct",
-    "change_pct_low",
-    "change_pct_high",
-    "n_pairs",
+    *INTERVAL_COLUMNS,
 ]
 """`without` and `with` are the mean levels of the control and treated arms at `step`;
 `change_pct*` the effect and its interval as a percentage of `without` (NaN when that level
