@@ -6,6 +6,7 @@ from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from helpers import REPO, run_cli
@@ -14,7 +15,7 @@ from report_page import parse
 
 from experiments.main import CONFIG_DIR
 from sim import Config
-from sim.analysis.contrasts import ties
+from sim.analysis.contrasts import reference_differences, ties
 from sim.analysis.estimates import group_estimates, run_outcomes
 from sim.experiment.store import load, read_manifest
 from sim.report.html import fmt
@@ -166,6 +167,23 @@ def test_policies_are_compared_with_the_reference_on_shared_seeds(small_sweep: P
         "Highest innovation: revoke on detection" in text
     ), "a tie is never ranked"
     assert "the revoking provider is Incumbent API" in text
+
+
+def test_pairing_on_shared_seeds_removes_the_seed_noise_from_the_interval() -> None:
+    """Seeds move the outcome by ~10, the policy by 0.1: only pairs at the same seed and
+    cell see the 0.1 through the noise."""
+    rng = np.random.default_rng(4)
+    noise = {(c, s): 10 * rng.normal() for c in (0, 1) for s in range(8)}
+    rows = [
+        {"p": p, "cell": c, "seed": s, "y": noise[c, s] + (0.1 if p == "b" else 0.0)}
+        for p in ("a", "b")
+        for c in (0, 1)
+        for s in range(8)
+    ]
+    row = reference_differences(pd.DataFrame(rows), "p", ["y"], "a", ["cell"]).iloc[0]
+    assert row["group"] == "b" and row["difference"] == pytest.approx(0.1)
+    assert row["ci_low"] == pytest.approx(0.1) and row["ci_high"] == pytest.approx(0.1)
+    assert row["n_pairs"] == 16 and row["cells"] == 2
 
 
 def test_tied_policies_are_found_and_a_difference_breaks_a_tie() -> None:
