@@ -76,10 +76,9 @@ trust_effect[trust_effect["step"].isin([23, 24, 36, 48, 60])]""",
     ),
     (
         "code",
-        """from matplotlib.figure import Figure
+        """import matplotlib.pyplot as plt  # pyplot shows the figure under the cell
 
-fig = Figure(figsize=(7, 3.5), layout="constrained")
-ax = fig.subplots()
+fig, ax = plt.subplots(figsize=(7, 3.5), layout="constrained")
 ax.fill_between(trust_effect["step"], trust_effect["ci_low"], trust_effect["ci_high"],
                 alpha=0.3, label="95% CI")
 ax.plot(trust_effect["step"], trust_effect["effect"], label="mean paired difference")
@@ -88,7 +87,7 @@ ax.axvline(24, color="grey", linestyle="--", label="cutoff (month 24)")
 ax.set(title="Effect of the cutoff on developer trust in the revoking provider",
        xlabel="month", ylabel="trust difference (treated - control)")
 ax.legend()
-fig""",
+plt.show()""",
     ),
     (
         "code",
@@ -131,8 +130,10 @@ cut, twin = world(True), world(False)   # same seed: identical until the cutoff"
     ("md", "## Step 1: two years of business as usual"),
     (
         "code",
-        """for _ in range(23):
-    cut.step(); twin.step()
+        """import numpy as np
+
+history = {"cut": [], "twin": []}       # one snapshot per month of each world
+heard_at = np.full(cut.population.n, -1)  # month each developer heard of the cutoff
 
 def snapshot(model: sim.AccessModel) -> dict[str, float]:
     i = [p.name for p in model.providers].index("incumbent_api")
@@ -141,6 +142,15 @@ def snapshot(model: sim.AccessModel) -> dict[str, float]:
             "trust in incumbent_api": round(float(model.population.trust[:, i].mean()), 3),
             "self-hosting share": round(float(model.population.shares()[-1]), 3)}
 
+def advance(months: int) -> None:  # step both worlds, recording each month
+    for _ in range(months):
+        cut.step(); twin.step()
+        history["cut"].append(snapshot(cut)); history["twin"].append(snapshot(twin))
+        cutoffs = [n for n in cut.population.news if n.revoked_lab is not None]
+        if cutoffs:
+            heard_at[(heard_at < 0) & cutoffs[0].aware] = cut.steps
+
+advance(23)
 snapshot(cut), snapshot(twin)""",
     ),
     (
@@ -151,13 +161,14 @@ judging the effect of the cutoff later?""",
     ("md", "## Step 2: month 24, the cutoff"),
     (
         "code",
-        """cut.step(); twin.step()
+        """advance(1)
+i = [p.name for p in cut.providers].index("incumbent_api")
+users = cut.population.choice == i   # on the incumbent's API in the month of the cutoff
 [e for e in cut.event_log if e["kind"] == "revocation"]""",
     ),
     (
         "code",
-        """for _ in range(6):
-    cut.step(); twin.step()
+        """advance(6)
 snapshot(cut), snapshot(twin)""",
     ),
     (
@@ -168,12 +179,42 @@ cutoff. Which developers heard the news first, and how did it reach the others?"
     ("md", "## Step 3: three years later"),
     (
         "code",
-        """for _ in range(30):
-    cut.step(); twin.step()
+        """advance(30)
 after, before = snapshot(cut), snapshot(twin)
 {k: (after[k], before[k]) for k in after}""",
     ),
     ("code", """assert after["trust in incumbent_api"] < before["trust in incumbent_api"]"""),
+    ("md", "## The run and its twin, month by month"),
+    (
+        "code",
+        """import matplotlib.pyplot as plt
+import pandas as pd
+
+runs = {name: pd.DataFrame(rows).set_index("month") for name, rows in history.items()}
+fig, axes = plt.subplots(1, 3, figsize=(11, 3.4), layout="constrained")
+for ax, column in zip(axes, runs["cut"].columns):
+    ax.plot(runs["cut"].index, runs["cut"][column], label="with the cutoff")
+    ax.plot(runs["twin"].index, runs["twin"][column], linestyle="--", label="twin: no cutoff")
+    ax.axvline(24, color="grey", linestyle=":", label="cutoff (month 24)")
+    ax.set(title=column, xlabel="month")
+axes[0].legend()
+plt.show()""",
+    ),
+    ("md", "## Who heard the news, and when"),
+    (
+        "code",
+        """months = np.arange(24, 37)  # the news has reached nearly everyone within a year
+fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.4), layout="constrained")
+for who, label in ((users, "its users at the cutoff"), (~users, "everyone else")):
+    share = [np.mean((heard_at[who] >= 0) & (heard_at[who] <= m)) for m in months]
+    left.plot(months, share, label=label)
+left.set(title="Share who had heard of the cutoff", xlabel="month", ylabel="share")
+left.legend()
+right.hist(heard_at[heard_at >= 0], bins=np.arange(24, 38) - 0.5)
+right.set(title="Month each developer heard", xlabel="month", ylabel="developers")
+plt.show()
+print(f"{np.mean(heard_at >= 0):.0%} of developers heard of the cutoff")""",
+    ),
     (
         "md",
         """**Discuss:** were your predictions right? The rival lost one channel for

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from helpers import cutoff
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch
@@ -20,16 +21,10 @@ from sim.analysis.names import param_label, value_label
 from sim.config import EventKind, PolicyConfig, PopulationConfig
 from sim.experiment.run import plan, sweep
 from sim.experiment.store import load, load_config
+from sim.viz.designs import prim_figure, sensitivity_figure
 from sim.viz.network import NetworkPanel, network_figure
 from sim.viz.style import NO_ORGANISATION, PALETTE, organisation_colours, save_figure
-from sim.viz.sweeps import (
-    effects_figure,
-    frontier_figure,
-    heatmap_figure,
-    prim_figure,
-    sensitivity_figure,
-    timeseries_figure,
-)
+from sim.viz.sweeps import effects_figure, frontier_figure, heatmap_figure, timeseries_figure
 
 SMALL = sim.Config(population=PopulationConfig(n_developers=300), steps=30)
 
@@ -140,6 +135,38 @@ def test_heatmap_cells_show_the_cell_means(tmp_path: Path) -> None:
     shown = sorted(float(t.get_text()) for t in panel.texts)
     assert shown == pytest.approx(sorted(means.to_numpy().ravel()), abs=0.006)
     _check(fig, tmp_path, "heatmap")
+
+
+def test_long_titles_and_labels_stay_inside_the_figure() -> None:
+    """The policy heatmap's title once ran past both edges of its PNG."""
+    rows = [
+        {"param__policy": p, "param__monitoring": m, "param__benchmarking": b, "y": 1.0}
+        for p in ("permissive", "graduated", "tit_for_tat", "preemptive")
+        for m in ("x0", "x1")
+        for b in ("rival_api_0pct", "rival_api_80pct")
+    ]
+    title = (
+        "Mean downstream innovation by provider monitoring (x the default detection hazard) "
+        "and labs benchmarking through rivals' APIs (share of labs)"
+    )
+    fig = heatmap_figure(
+        pd.DataFrame(rows),
+        "param__monitoring",
+        "param__benchmarking",
+        "y",
+        title=title,
+        facet="param__policy",
+    )
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()  # lays the figure out as saving does
+    renderer = canvas.get_renderer()
+    box = fig.bbox
+    texts = [t for t in fig.texts if t.get_text()] + [fig.axes[-1].yaxis.label]
+    assert any("innovation" in t.get_text() for t in texts)
+    for text in texts:
+        extent = text.get_window_extent(renderer)
+        assert extent.x0 >= box.x0 - 1 and extent.x1 <= box.x1 + 1, text.get_text()
+        assert extent.y0 >= box.y0 - 1 and extent.y1 <= box.y1 + 1, text.get_text()
 
 
 def test_frontier_has_both_whiskers_per_group(tmp_path: Path) -> None:

@@ -6,12 +6,16 @@ from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 from helpers import REPO, run_cli
 from hydra import compose, initialize_config_dir
+from report_page import parse
 
 from experiments.main import CONFIG_DIR
 from sim import Config
+from sim.analysis.contrasts import reference_differences, ties
 from sim.analysis.estimates import group_estimates, run_outcomes
 from sim.experiment.store import load, read_manifest
 from sim.report.html import fmt
@@ -82,11 +86,13 @@ class Numbers(HTMLParser):
             self.values[self._group, self._role] = data
 
 
-@pytest.mark.slow(seconds=40)
-def test_a_small_policy_sweep_reports_heatmaps_and_the_frontier(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def small_sweep(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Three policies (tit_for_tat never strikes first) x 2 monitoring x 2 shares x 2 seeds."""
+    tmp_path = tmp_path_factory.mktemp("policy")
     proc = run_cli(
         "experiment=policy_sweep",
-        "policy=permissive,revoke_on_detection",
+        "policy=permissive,revoke_on_detection,tit_for_tat",
         "monitoring=x0,x4",
         "benchmarking=rival_api_0pct,rival_api_80pct",
         "sweep.replicates=2",
@@ -96,11 +102,17 @@ def test_a_small_policy_sweep_reports_heatmaps_and_the_frontier(tmp_path: Path) 
         cwd=tmp_path,
     )
     assert proc.returncode == 0, proc.stderr
-    sweep_dir = tmp_path / "p"
-    assert read_manifest(sweep_dir)["planned_runs"] == 16
+    return tmp_path / "p"
+
+
+@pytest.mark.slow(seconds=60)
+def test_a_small_policy_sweep_reports_heatmaps_and_the_frontier(small_sweep: Path) -> None:
+    sweep_dir = small_sweep
+    assert read_manifest(sweep_dir)["planned_runs"] == 24
     page = Numbers()
     page.feed((sweep_dir / "report.html").read_text())
     assert set(page.figures) == {
+        "fig-forest",
         "fig-frontier",
         "fig-heatmap_innovation",
         "fig-heatmap_trust",
@@ -126,9 +138,68 @@ def test_a_small_policy_sweep_reports_heatmaps_and_the_frontier(tmp_path: Path) 
     ), "revocations cost the providers developers' trust"
 
 
-def test_the_efficient_frontier_keeps_ties() -> None:
-    import pandas as pd
+def test_policies_are_compared_with_the_reference_on_shared_seeds(small_sweep: Path) -> None:
+    """Differences recomputed by hand from the run files: per cell (monitoring, share) and
+    seed, a policy's run minus permissive's, averaged over seeds, then over cells."""
+    runs = pd.concat(
+        pd.read_parquet(f) for f in sorted((small_sweep / "timeseries").glob("*.parquet"))
+    )
+    keys = ["param__monitoring", "param__benchmarking", "seed"]
+    last = runs[runs["step"] == runs["step"].max()].set_index([*keys, "param__policy"])
+    page = parse(small_sweep / "report.html")
+    table = page.downloads["differences.csv"].set_index(["id_group", "id_metric"])
+    for metric in ("developer_trust", "lead__incumbent"):
+        wide = last[metric].unstack("param__policy")
+        by_hand = (wide["revoke_on_detection"] - wide["permissive"]).groupby(level=[0, 1]).mean()
+        row = table.loc[("revoke_on_detection", metric)]
+        assert row["difference"] == pytest.approx(by_hand.mean(), rel=1e-12, abs=1e-15)
+        assert row["CI low"] <= row["difference"] <= row["CI high"]
+        assert row["pairs"] == len(wide)
+    months = runs[runs["step"] >= 1].groupby([*keys, "param__policy"])
+    payoff = months["payoff__incumbent_api"].mean().unstack("param__policy")
+    by_hand = (payoff["revoke_on_detection"] - payoff["permissive"]).groupby(level=[0, 1]).mean()
+    row = table.loc[("revoke_on_detection", "mean_payoff__incumbent_api")]
+    assert row["difference"] == pytest.approx(by_hand.mean(), rel=1e-12, abs=1e-15)
+    text = " ".join("".join(page.text).split())
+    assert "permissive and tit for tat tie" in text and "no provider revoked anyone" in text
+    assert (table.loc["tit_for_tat", ["difference", "CI low", "CI high"]] == 0).all().all()
+    assert "Highest innovation: permissive = tit for tat" in text or (
+        "Highest innovation: revoke on detection" in text
+    ), "a tie is never ranked"
+    assert "the revoking provider is Incumbent API" in text
 
+
+def test_pairing_on_shared_seeds_removes_the_seed_noise_from_the_interval() -> None:
+    """Seeds move the outcome by ~10, the policy by 0.1: only pairs at the same seed and
+    cell see the 0.1 through the noise."""
+    rng = np.random.default_rng(4)
+    noise = {(c, s): 10 * rng.normal() for c in (0, 1) for s in range(8)}
+    rows = [
+        {"p": p, "cell": c, "seed": s, "y": noise[c, s] + (0.1 if p == "b" else 0.0)}
+        for p in ("a", "b")
+        for c in (0, 1)
+        for s in range(8)
+    ]
+    row = reference_differences(pd.DataFrame(rows), "p", ["y"], "a", ["cell"]).iloc[0]
+    assert row["group"] == "b" and row["difference"] == pytest.approx(0.1)
+    assert row["ci_low"] == pytest.approx(0.1) and row["ci_high"] == pytest.approx(0.1)
+    assert row["n_pairs"] == 16 and row["cells"] == 2
+
+
+def test_tied_policies_are_found_and_a_difference_breaks_a_tie() -> None:
+    rows = [
+        {"p": p, "cell": c, "seed": s, "y": 1.0 + s + (0.5 if p == "c" and c == 1 else 0)}
+        for p in ("a", "b", "c")
+        for c in (0, 1)
+        for s in (1, 2)
+    ]
+    frame = pd.DataFrame(rows)
+    assert ties(frame, "p", ["y"], ["cell"]) == [["a", "b"]]
+    frame.loc[(frame["p"] == "b") & (frame["seed"] == 2), "y"] += 1e-9
+    assert ties(frame, "p", ["y"], ["cell"]) == []
+
+
+def test_the_efficient_frontier_keeps_ties() -> None:
     from sim.analysis.estimates import pareto_front
 
     points = pd.DataFrame({"x": [1.0, 1.0 + 1e-15, 0.5, 2.0, 0.2], "y": [0.8, 0.8, 0.9, 0.1, 0.1]})

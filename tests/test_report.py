@@ -6,7 +6,6 @@ import base64
 import shutil
 import subprocess
 import sys
-from html.parser import HTMLParser
 from pathlib import Path
 
 import mesa
@@ -14,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from helpers import REPO, cutoff, run_cli
+from report_page import parse
 from scipy import stats
 
 import sim
@@ -26,63 +26,7 @@ from sim.report.build import build_report
 from sim.report.html import fmt
 
 AT, AFTER = 20, [3, 8]
-PAIRED_FIGURES = {"fig-timeseries_by_arm", "fig-effects", "fig-network"}
-
-
-class Page(HTMLParser):
-    """The parts of a report a test checks: figures, images, tagged numbers, links."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.figures: list[str] = []
-        self.images: list[str] = []
-        self.external: list[str] = []
-        self.tags: set[str] = set()
-        self.sections: list[str] = []
-        self.headlines: list[dict[str, str]] = []
-        self.status: dict[str, str] = {}
-        self._item: dict[str, str] | None = None
-        self._role: str | None = None
-        self.text: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = {k: v or "" for k, v in attrs}
-        self.tags.add(tag)
-        if tag == "figure":
-            self.figures.append(a.get("id", ""))
-        if tag == "img":
-            self.images.append(a["src"])
-        for key in ("src", "href"):
-            if a.get(key, "").startswith(("http:", "https:", "//")):
-                self.external.append(a[key])
-        if tag == "section":
-            self.sections.append(a["id"])
-        if "data-partial" in a:
-            self.status = a
-        if tag == "li" and "data-metric" in a:
-            self._item = {**a, "text": ""}
-            self.headlines.append(self._item)
-        if tag == "span" and a.get("class") == "num" and self._item is not None:
-            self._role = a["data-role"]
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "li":
-            self._item = None
-        if tag == "span":
-            self._role = None
-
-    def handle_data(self, data: str) -> None:
-        self.text.append(data)
-        if self._item is not None:
-            self._item["text"] += data
-            if self._role is not None:
-                self._item[self._role] = data
-
-
-def parse(path: Path) -> Page:
-    page = Page()
-    page.feed(path.read_text(encoding="utf-8"))
-    return page
+PAIRED_FIGURES = {"fig-forest", "fig-timeseries_by_arm", "fig-effects", "fig-network"}
 
 
 @pytest.fixture(scope="module")
@@ -123,28 +67,40 @@ def test_the_report_is_self_contained_with_every_figure(paired: Path) -> None:
         assert stem.with_suffix(".png").stat().st_size > 0
         assert stem.with_suffix(".svg").read_text().lstrip().startswith("<?xml")
     assert page.sections == [  # the answer first, how it was set up after
+        "key-findings",
         "status",
-        "question",
-        "headline-effects",
         "figures",
         "setup",
         "provenance",
     ]
     assert page.status["data-partial"] == "false"
     text = " ".join(page.text)
-    assert "cutting off rival (incumbent_api revoking its access at month 20)" in text
+    assert (
+        "cutting off Rival preparing a launch (Incumbent API revoking its access at month 20)"
+        in text
+    ), "labs and providers by their readable names"
     prov = read_provenance(run_files(paired)[0])
     for value in (sim.__version__, mesa.__version__, np.__version__, prov["git_commit"]):
         assert str(value) in text
     assert "4 replicate seed(s) per point" in text
 
 
-def test_headline_numbers_equal_the_effects_computed_from_the_data(paired: Path) -> None:
+def _by_hand(path: Path, metric: str, step: int) -> tuple[float, float, np.ndarray]:
+    """The levels without and with the intervention at `step` and the per-pair differences,
+    read straight from the run files (one Parquet file per run)."""
+    runs = pd.concat(pd.read_parquet(f) for f in sorted((path / "timeseries").glob("*.parquet")))
+    at = runs[runs["step"] == step].set_index(["pair_id", "arm"])[metric].unstack("arm")
+    return at["control"].mean(), at["treated"].mean(), (at["treated"] - at["control"]).to_numpy()
+
+
+def test_key_findings_equal_levels_and_changes_recomputed_from_the_run_files(
+    paired: Path,
+) -> None:
     page = parse(paired / "report.html")
-    results = load(paired)
-    expected_metrics = [
+    assert [h["data-metric"] for h in page.headlines] == [
         "capability__rival",
         "frontier_capability",
+        "downstream_innovation",
         "trust__incumbent_api",
         "open_weights_share",
         "hhi",
@@ -152,28 +108,57 @@ def test_headline_numbers_equal_the_effects_computed_from_the_data(paired: Path)
         "developer_revenue__incumbent_api",
         "payoff__incumbent_api",
     ]
-    assert [h["data-metric"] for h in page.headlines] == expected_metrics
     step = AT + AFTER[-1]
+    results = load(paired)
     for item in page.headlines:
+        metric = item["data-metric"]
         assert int(item["data-step"]) == step
-        eff = effects(results, item["data-metric"], [AT + a for a in AFTER], seed=0)
-        row = eff.set_index("step").loc[step]
-        assert row["n_pairs"] == 4
-        if row["ci_low"] > 0 or row["ci_high"] < 0:
-            verb = "raised" if row["effect"] > 0 else "lowered"
-            assert item["data-verdict"] == verb and f"the cutoff {verb} the" in item["text"].lower()
-            low, high = sorted((abs(row["ci_low"]), abs(row["ci_high"])))
-            assert item["effect"] == fmt(abs(row["effect"]))
-        else:
-            assert item["data-verdict"] in ("unclear", "none")
-            low, high = row["ci_low"], row["ci_high"]
-            assert item["effect"] == fmt(row["effect"])
-        assert (item["low"], item["high"]) == (fmt(low), fmt(high))
-        assert f"at month {step} ({AFTER[-1]} months after" in item["text"]
+        without, with_, diffs = _by_hand(paired, metric, step)
+        scale = 10_000 if metric == "hhi" else 1  # the HHI is shown in points
+        assert len(diffs) == 4
+        assert item["without"] == fmt(scale * without), metric
+        assert item["with"] == fmt(scale * with_), metric
+        assert item["effect"].lstrip("+") == fmt(scale * diffs.mean()), metric
+        row = effects(results, metric, [AT + a for a in AFTER], seed=0).set_index("step").loc[step]
+        assert row["ci_low"] <= diffs.mean() <= row["ci_high"]
+        assert item["low"].lstrip("+") == fmt(scale * row["ci_low"]), metric
+        assert item["high"].lstrip("+") == fmt(scale * row["ci_high"]), metric
+        if without != 0 and item["data-verdict"] != "none":
+            assert item["pct"].lstrip("+") == fmt(100 * diffs.mean() / abs(without)), metric
+            assert item["pct_low"].lstrip("+") == fmt(100 * row["ci_low"] / abs(without))
+        clear = row["ci_low"] > 0 or row["ci_high"] < 0
+        verdict = ("raised" if diffs.mean() > 0 else "lowered") if clear else None
+        assert item["data-verdict"] == verdict or (not clear and item["data-verdict"] != "raised")
+    hhi = next(h for h in page.headlines if h["data-metric"] == "hhi")
+    assert 1_000 < float(hhi["without"]) <= 10_000, "HHI in points, 0-10,000"
     trust = next(h for h in page.headlines if h["data-metric"] == "trust__incumbent_api")
     assert trust["data-verdict"] == "lowered", "the cutoff costs the revoking provider trust"
-    html_text = (paired / "report.html").read_text(encoding="utf-8")
-    assert '<p class="caveat">Only 4 pairs' in html_text, "4 pairs is too few to trust the CI"
+    assert "Incumbent API" in trust["text"], "providers by their readable names"
+    covers = page.roles["covers"]
+    assert "seed noise only" in covers and "4 pairs" in covers and "Only 4 pairs" in covers
+
+
+def test_every_table_downloads_as_the_csv_of_what_it_shows(paired: Path) -> None:
+    page = parse(paired / "report.html")
+    assert set(page.downloads) == {
+        "effects.csv",
+        *(f"{f.removeprefix('fig-')}_data.csv" for f in PAIRED_FIGURES),
+    }
+    effects_table = next(t for t in page.tables if t[0][:2] == ["outcome", "unit"])
+    header, rows = effects_table[0], effects_table[1:]
+    csv = page.downloads["effects.csv"]
+    assert list(csv.columns[: len(header)]) == header and len(csv) == len(rows)
+    for row, (_, record) in zip(rows, csv.iterrows(), strict=True):
+        for col, cell in zip(header, row, strict=True):
+            value = record[col]
+            shown = fmt(value) if isinstance(value, float) else str(value)
+            assert cell == shown, (col, cell, value)
+    assert (paired / "report" / "effects.csv").read_text() == csv.to_csv(index=False)
+    hhi = csv[csv["metric"] == "hhi"]
+    stored = load(paired).query("step == @AT + @AFTER[-1] and arm == 'control'")["hhi"].mean()
+    assert hhi["without"].iloc[-1] == pytest.approx(10_000 * stored)
+    arms = page.downloads["timeseries_by_arm_data.csv"]
+    assert set(arms["arm"]) == {"treated", "control"} and "capability__rival" in set(arms["metric"])
 
 
 def test_the_few_pairs_caveat_states_how_much_too_narrow_the_interval_is() -> None:
@@ -226,7 +211,7 @@ def test_a_partial_sweep_is_reported_as_partial(paired: Path, tmp_path: Path) ->
     text = " ".join(page.text)
     assert "PARTIAL" in text and "1 of 8 planned runs have not finished" in text
     assert "1 run(s) lack the other arm of their pair" in text
-    assert all("3 pairs" in h["text"] for h in page.headlines)
+    assert "the mean over 3 pairs" in text and "3 pairs of runs" in page.roles["covers"]
     assert set(page.figures) == PAIRED_FIGURES
 
 
@@ -282,10 +267,8 @@ def test_the_archetype_job_writes_its_report(tmp_path: Path) -> None:
     last = effects_csv[effects_csv["months_after"] == 6].set_index("metric")
     for item in page.headlines:
         row = last.loc[item["data-metric"]]
-        shown = (
-            abs(row["effect"]) if item["data-verdict"] in ("raised", "lowered") else row["effect"]
-        )
-        assert item["effect"] == fmt(shown), item["data-metric"]
+        scale = 10_000 if item["data-metric"] == "hhi" else 1  # effects.csv: stored scale
+        assert item["effect"].lstrip("+") == fmt(scale * row["effect"]), item["data-metric"]
 
 
 def test_a_mixed_sweep_is_flagged_and_still_reported(tmp_path: Path) -> None:

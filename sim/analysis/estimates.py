@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sim.analysis.names import INNOVATION
 from sim.analysis.outcomes import require_column, require_outcome
 from sim.config import Config, EventKind, removable
 from sim.experiment.store import PAIRED_ARMS, RUN_COLUMNS, Arm, complete_pairs
@@ -226,9 +227,10 @@ def check_confidence(confidence: float) -> None:
 def headline_metrics(config: Config, intervention: Sequence[EventKind]) -> list[str]:
     """The outcomes a policy analyst asks about first, named for the intervention: the
     revoked lab's capability, the frontier, trust in the revoking provider, the open-weights
-    share and market concentration; then the revoker's side (did revoking pay?): its lab's
+    share and market concentration, with innovation as every report defines it
+    (:data:`sim.analysis.names.INNOVATION`); then the revoker's side (did revoking pay?): its lab's
     lead, and the provider's developer revenue and payoff."""
-    metrics = ["frontier_capability"]
+    metrics = ["frontier_capability", INNOVATION]
     revoke = [
         e
         for e in config.scenario.events

@@ -4,6 +4,7 @@ messages, the figures' axes and the reports' tables."""
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 
 from sim.config import Config, iter_fields
 
@@ -19,7 +20,7 @@ METRIC_LABELS: dict[str, tuple[str, str]] = {
     "lab_trust": ("mean lab trust", "0-1"),
     "open_weights_share": ("developers on open weights", "share, 0-1"),
     "multihoming_share": ("developers keeping a fallback", "share, 0-1"),
-    "hhi": ("API market concentration (HHI)", "0-1"),
+    "hhi": ("API market concentration (HHI)", "points, 0-10,000"),
     "developer_welfare": ("developer welfare", "utility"),
     "revocations_total": ("revocations so far", "count"),
     "revocations_active": ("active revocations", "count"),
@@ -54,29 +55,64 @@ GROUP_LABELS: dict[str, str] = {
 }
 
 
-def metric_name(metric: str) -> str:
-    """A metric in words, e.g. 'capability of rival' for `capability__rival`."""
+INNOVATION = "downstream_innovation"
+"""What every report means by innovation: downstream innovation, the need-weighted capability
+of the models developers build with. A paired report reads it at each horizon; a sweep
+report averages it over the months of a run (``mean_downstream_innovation``)."""
+INNOVATION_WORDS = (
+    "innovation is downstream innovation: the capability of the models developers build "
+    "with, weighted by what their work needs"
+)
+
+DISPLAY_SCALE: dict[str, float] = {"hhi": 10_000.0}
+"""Metrics shown on another scale than they are stored: the HHI is stored as a share-squared
+sum in 0-1 and shown in the usual 0-10,000 points (the scale antitrust guidelines use)."""
+
+
+def display_scale(metric: str) -> float:
+    """The factor from a metric's stored values to the values tables and figures show."""
+    return DISPLAY_SCALE.get(metric.removeprefix("mean_"), 1.0)
+
+
+def metric_name(metric: str, labels: Mapping[str, str] | None = None) -> str:
+    """A metric in words, e.g. 'capability of Rival preparing a launch' for
+    `capability__rival`, naming a lab or provider by its readable label when `labels`
+    (id -> label, :func:`entity_labels`) holds one."""
     if metric in METRIC_LABELS:
         return METRIC_LABELS[metric][0]
+    if metric.startswith("mean_") and metric_unit(metric.removeprefix("mean_")):
+        return f"mean {metric_name(metric.removeprefix('mean_'), labels)} over months"
     head, _, entity = metric.partition("__")
     if entity and head in ENTITY_LABELS:
-        return ENTITY_LABELS[head][0].format(entity.replace("__", " in "))
+        names = [(labels or {}).get(part, part) for part in entity.split("__")]
+        return ENTITY_LABELS[head][0].format(" in ".join(names))
     return metric.replace("_", " ")
+
+
+def entity_labels(config: Config) -> dict[str, str]:
+    """Readable names of the labs and providers of a world (their `label` fields; the id
+    where a label is empty)."""
+    out = {n: lab.label or n for n, lab in config.labs.items()}
+    out.update({n: p.label or n for n, p in config.providers.items()})
+    return out
 
 
 def metric_unit(metric: str) -> str:
     if metric in METRIC_LABELS:
         return METRIC_LABELS[metric][1]
+    if metric.startswith("mean_"):
+        return metric_unit(metric.removeprefix("mean_"))
     head, _, entity = metric.partition("__")
     if entity and head in ENTITY_LABELS:
         return ENTITY_LABELS[head][1]
     return ""
 
 
-def metric_label(metric: str) -> str:
+def metric_label(metric: str, labels: Mapping[str, str] | None = None) -> str:
     """An axis label: the metric in words with its unit in parentheses."""
     unit = metric_unit(metric)
-    return f"{metric_name(metric)} ({unit})" if unit else metric_name(metric)
+    name = metric_name(metric, labels)
+    return f"{name} ({unit})" if unit else name
 
 
 @functools.cache
@@ -96,11 +132,13 @@ def param_label(column: str) -> str:
 
 def value_label(column: str, value: object) -> str:
     """A tick label for a swept value: config-group options of the policy sweep read as
-    numbers (x0.25 -> ×0.25, rival_api_40pct -> 40%)."""
+    numbers (x0.25 -> ×0.25, rival_api_40pct -> 40%), policies as words."""
     text = str(value)
     key = column.removeprefix("param__")
     if key == "monitoring" and text.startswith("x"):
         return "×" + text[1:]
     if key == "benchmarking" and text.startswith("rival_api_") and text.endswith("pct"):
         return text.removeprefix("rival_api_").removesuffix("pct") + "%"
+    if key == "policy":
+        return text.replace("_", " ")  # tit_for_tat -> tit for tat
     return text

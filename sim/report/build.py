@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from sim.analysis.estimates import intervention_month
 from sim.analysis.kinds import ReportKind
-from sim.analysis.names import metric_name, param_label, value_label
+from sim.analysis.names import entity_labels, metric_name, param_label, value_label
 from sim.config import Config, EventConfig, EventKind
 from sim.experiment.store import (
     SweepStatus,
@@ -71,7 +71,11 @@ def build_report(
         sections.append(("Setup", _manifest_html(manifest)))
         title = f"accessrace report: {path.name} (no finished runs)"
     else:
-        sections += _result_sections(path, manifest, seed, target.parent / target.stem)
+        results = _result_sections(path, manifest, seed, target.parent / target.stem)
+        # Answer first: a complete sweep's status follows its findings; a partial or mixed
+        # one says so before anything else.
+        at = 0 if status.partial or status.mixed else 1
+        sections = results[:at] + sections + results[at:]
         title = f"accessrace report: {path.name}"
     doc = render(
         "page.html.j2",
@@ -100,7 +104,9 @@ def _result_sections(
     config = load_config(path, first)
     swept = swept_columns(results, manifest)
     # Answer first: the question, then what the runs found; how they were set up after.
-    sections = [("Question", _question_html(kind, config, manifest, swept))]
+    question = _question_html(kind, config, manifest, swept)
+    answers = kind is ReportKind.paired or (kind is ReportKind.sweep and bool(swept))
+    sections = [] if answers else [("Question", question)]
     match kind:
         case ReportKind.sensitivity:
             sections.append(("Sensitivity analysis", sensitivity_html(path, figures)))
@@ -108,11 +114,16 @@ def _result_sections(
             sections.append(("Scenario discovery", discovery_html(path, figures)))
         case ReportKind.paired:
             events = load_results(path, "events")
-            sections += paired_sections(results, events, config, manifest, path, figures, seed)
+            sections += paired_sections(
+                results, events, config, manifest, path, figures, seed, question
+            )
             if swept and all(_is_number(v) for v in results[swept[0]].unique()):
                 sections.append(("Scenario discovery", discovery_html(path, figures)))
         case ReportKind.sweep:
-            sections += sweep_sections(results, manifest, swept, figures, seed)
+            events = load_results(path, "events")
+            sections += sweep_sections(
+                results, events, config, manifest, swept, figures, seed, question
+            )
     sections.append(("Setup", _setup_html(results, config, manifest, swept)))
     sections.append(("Provenance", _provenance_html(path)))
     return sections
@@ -152,7 +163,8 @@ def _question_html(
     words = ""
     if kind is ReportKind.paired:
         kinds = [EventKind(k) for k in manifest["intervention"]]
-        words = intervention_words(config, kinds, intervention_month(config, kinds))
+        month = intervention_month(config, kinds)
+        words = intervention_words(config, kinds, month, entity_labels(config))
     return render(
         "question.html.j2",
         kind=kind,
@@ -170,6 +182,7 @@ def _setup_html(
     per_point = runs.groupby("point_id")["replicate"].nunique()
     low, high = int(per_point.min()), int(per_point.max())
     arms = sorted(runs["arm"].astype(str).unique())
+    varied = {c.removeprefix("param__") for c in swept}
     return render(
         "setup.html.j2",
         scenario=config.scenario,
@@ -177,14 +190,14 @@ def _setup_html(
             Event(e.at, e.kind, [(k, str(v)) for k, v in _event_details(e) if v])
             for e in config.scenario.events
         ],
-        policy=config.policy.name,
+        policy=None if "policy" in varied else config.policy.name,
         own_policies={n: p.policy for n, p in config.providers.items() if p.policy},
         labs=len(config.labs),
         providers=len(config.providers),
         developers=f"{config.population.n_developers:,}",
         steps=config.steps,
-        labs_table=html_table(_labs_frame(config), ["intensity"]),
-        providers_table=html_table(_providers_frame(config), ["monitoring"]),
+        labs_table=html_table(_labs_frame(config, varied), ["intensity"]),
+        providers_table=html_table(_providers_frame(config, varied), ["monitoring"]),
         swept_table=html_table(_swept_frame(runs, manifest, swept)) if swept else None,
         fixed=[
             str(o)
@@ -231,29 +244,37 @@ def _swept_frame(
     )
 
 
-def _labs_frame(config: Config) -> pd.DataFrame:
+SWEPT = "swept (see below)"
+"""What the setup tables show for a column the sweep varies, instead of one run's value."""
+
+
+def _labs_frame(config: Config, varied: set[str]) -> pd.DataFrame:
     return pd.DataFrame(
         [
             {
                 "lab": n,
+                "name": lab.label or n,
                 "openness": lab.openness.value,
-                "benchmarking": lab.benchmarking.value,
-                "intensity": lab.intensity,
+                "benchmarking": SWEPT if "benchmarking" in varied else lab.benchmarking.value,
+                "intensity": SWEPT if "benchmarking" in varied else lab.intensity,
             }
             for n, lab in config.labs.items()
         ]
     )
 
 
-def _providers_frame(config: Config) -> pd.DataFrame:
+def _providers_frame(config: Config, varied: set[str]) -> pd.DataFrame:
     return pd.DataFrame(
         [
             {
                 "provider": n,
+                "name": p.label or n,
                 "owner": p.owner or "(marketplace)",
                 "hosts": ", ".join(p.hosts),
-                "monitoring": p.monitoring,
-                "policy": p.policy or config.policy.name,
+                "monitoring": SWEPT if "monitoring" in varied else p.monitoring,
+                "policy": SWEPT
+                if "policy" in varied and not p.policy
+                else p.policy or config.policy.name,
             }
             for n, p in config.providers.items()
         ]

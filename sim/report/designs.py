@@ -10,10 +10,10 @@ import pandas as pd
 from markupsafe import Markup
 
 from sim.analysis.kinds import SensitivityMethod
-from sim.analysis.names import metric_name
+from sim.analysis.names import display_scale, metric_name
 from sim.experiment.store import read_manifest
-from sim.report.html import FigureEmbedder, fmt, html_table, render
-from sim.viz.sweeps import prim_figure, sensitivity_figure
+from sim.report.html import FigureEmbedder, fmt, render
+from sim.viz.designs import prim_figure, sensitivity_figure
 
 METHOD_TITLES = {
     SensitivityMethod.sobol: "Sobol indices",
@@ -41,7 +41,7 @@ def sensitivity_html(path: Path, figures: FigureEmbedder) -> Markup:
     idx = result.indices
     return render(
         "sensitivity.html.j2",
-        ranges=html_table(ranges, ["low", "high"]),
+        ranges=figures.table(ranges, "sensitivity_ranges", ["low", "high"]),
         spec=spec,
         used=[(SensitivityMethod(m), u, n) for m, (u, n) in result.used.items()],
         notes=result.notes,
@@ -67,9 +67,10 @@ def _top_parameters(idx: pd.DataFrame) -> list[dict[str, Any]]:
     for outcome in dict.fromkeys(idx["outcome"]):
         top = ranking(idx, method, outcome).iloc[0]
         name = metric_name(outcome)
+        scale = display_scale(outcome) if method is SensitivityMethod.morris else 1.0
         tops.append(
             {
-                **{key: float(top[key]) for key in method.columns},
+                **{key: float(top[key]) * scale for key in method.columns},
                 "outcome": outcome,
                 "parameter": str(top.parameter),
                 "name": name[:1].upper() + name[1:],
@@ -82,8 +83,13 @@ def _top_parameters(idx: pd.DataFrame) -> list[dict[str, Any]]:
 def _method_block(
     idx: pd.DataFrame, method: SensitivityMethod, figures: FigureEmbedder
 ) -> dict[str, Any]:
-    """One method's heading, index table (by outcome, most influential first) and figure."""
-    sub = idx[idx["method"] == method]
+    """One method's heading, index table (by outcome, most influential first) and figure.
+    Morris effects are in the outcome's units, so on its shown scale (HHI in points)."""
+    sub = idx[idx["method"] == method].copy()
+    if method is SensitivityMethod.morris:
+        scale = sub["outcome"].map(display_scale)
+        for col in [c for c in sub.columns if c.startswith(("mu", "sigma"))]:
+            sub[col] = sub[col] * scale
     cols = list(method.columns)
     shown = (
         sub.assign(_o=sub["outcome"].map({o: i for i, o in enumerate(sub["outcome"].unique())}))
@@ -95,11 +101,13 @@ def _method_block(
             shown[key] = [f"{v + 0.0:.3f}".replace("-0.000", "0.000") for v in shown[key]]
     title = METHOD_TITLES[method]
     figure = figures.embed(
-        sensitivity_figure(idx, method, title=title),
+        sensitivity_figure(sub, method, title=title),
         f"sensitivity_{method}",
         METHOD_CAPTIONS[method],
+        data=sub,
     )
-    return {"title": title, "table": html_table(shown, cols), "figure": figure}
+    table = figures.table(shown, f"sensitivity_{method}_indices", cols)
+    return {"title": title, "table": table, "figure": figure}
 
 
 def discovery_html(path: Path, figures: FigureEmbedder) -> Markup:
@@ -137,11 +145,14 @@ def discovery_html(path: Path, figures: FigureEmbedder) -> Markup:
         "discovery",
         "PRIM's peeling trajectory (the chosen box circled) and the cases over the box's "
         "first two restricted parameters.",
+        data=frame,
     )
     return render(
         "discovery.html.j2",
         found=found,
         description=box.description(case),
-        restrictions=None if restrictions.empty else html_table(restrictions),
+        restrictions=None
+        if restrictions.empty
+        else figures.table(restrictions, "discovery_restrictions"),
         figure=figure,
     )

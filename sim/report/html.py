@@ -80,14 +80,27 @@ def _cell(value: object, formatted: bool) -> Cell:
     return Cell(str(value), number)
 
 
+class Download(NamedTuple):
+    """A CSV the page carries as a data: URI (it opens offline, fetching nothing) and also
+    writes beside itself, in the report's folder."""
+
+    name: str
+    uri: str
+    folder: str
+
+
 @dataclass
 class FigureEmbedder:
-    """Saves each figure as PNG and SVG under the sweep's report folder and embeds the PNG."""
+    """Saves each figure as PNG and SVG under the sweep's report folder and embeds the PNG;
+    the data behind a figure and every table go there as CSV too, and into the page as
+    downloads."""
 
     folder: Path
     saved: list[Path] = field(default_factory=list)
 
-    def embed(self, fig: Figure, name: str, caption: str) -> Markup:
+    def embed(
+        self, fig: Figure, name: str, caption: str, data: pd.DataFrame | None = None
+    ) -> Markup:
         png, svg = save_figure(fig, self.folder / name)
         self.saved += [png, svg]
         return render(
@@ -98,6 +111,37 @@ class FigureEmbedder:
             png=png.name,
             svg=svg.name,
             folder=self.folder.name,
+            download=None if data is None else self.download(data, f"{name}_data"),
+        )
+
+    def table(
+        self,
+        frame: pd.DataFrame,
+        name: str,
+        numeric: Sequence[str] = (),
+        extra: pd.DataFrame | None = None,
+    ) -> Markup:
+        """`frame` as an HTML table with a link to download it as `<name>.csv`: the same
+        columns at full precision, with the columns of `extra` (e.g. raw ids) appended."""
+        full = frame if extra is None else pd.concat([frame, extra], axis=1)
+        return render(
+            "download_table.html.j2",
+            table=html_table(frame, numeric),
+            download=self.download(full, name),
+        )
+
+    def download(self, frame: pd.DataFrame, name: str) -> Download:
+        """`frame` written to `<name>.csv` in the folder and carried in the page."""
+        path = self.folder / f"{name}.csv"
+        if path in self.saved:
+            raise ValueError(f"two downloads named {path.name} in one report")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        text = frame.to_csv(index=False)
+        path.write_text(text, encoding="utf-8")
+        self.saved.append(path)
+        encoded = base64.b64encode(text.encode("utf-8")).decode("ascii")
+        return Download(
+            path.name, f"data:text/csv;charset=utf-8;base64,{encoded}", self.folder.name
         )
 
 
@@ -122,6 +166,7 @@ def declared_values(manifest: Mapping[str, Any], column: str) -> list[str]:
 
 
 __all__ = [
+    "Download",
     "FigureEmbedder",
     "declared_values",
     "environment",

@@ -1,9 +1,9 @@
-"""The report sections of a plain sweep (no intervention): outcomes by sweep point, as tables
-and heatmaps."""
+"""The report sections of a plain sweep (no intervention): key findings against a reference
+value on shared seeds, then outcomes by sweep point, as tables and heatmaps."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -15,34 +15,47 @@ from sim.analysis.estimates import (
     pareto_front,
     run_outcomes,
 )
-from sim.analysis.names import param_label, value_label
-from sim.report.html import FigureEmbedder, declared_values, fmt, html_table, render
+from sim.analysis.names import INNOVATION as BASE_INNOVATION
+from sim.analysis.names import entity_labels, param_label, value_label
+from sim.config import Config
+from sim.report.contrasts import contrast_html
+from sim.report.html import FigureEmbedder, declared_values, fmt, render
 from sim.viz.sweeps import frontier_figure, heatmap_figure, timeseries_figure
 
 
 def sweep_sections(
     results: pd.DataFrame,
+    events: pd.DataFrame,
+    config: Config,
     manifest: Mapping[str, Any],
     swept: Sequence[str],
     figures: FigureEmbedder,
     seed: int,
+    question: Markup,
 ) -> list[tuple[str, Markup]]:
-    outcomes = run_outcomes(results, [TRUST, "frontier_capability"], ["downstream_innovation"])
+    """Key findings first (each value of the first swept parameter against the first, on
+    shared seeds), then outcomes per value, the frontier, heatmaps and time series."""
+    outcomes = run_outcomes(results, [TRUST, "frontier_capability"], [BASE_INNOVATION])
     if not swept:
-        bands = {m: group_ci(results, m, "scenario") for m in ("downstream_innovation", TRUST)}
+        bands = {m: group_ci(results, m, "scenario") for m in (BASE_INNOVATION, TRUST)}
         fig = figures.embed(
             timeseries_figure(bands, "scenario", title="Innovation and trust by month"),
             "timeseries",
             "Mean over replicate runs with its 95% CI band.",
+            data=pd.concat([b.assign(metric=m) for m, b in bands.items()], ignore_index=True),
         )
         return [("Figures", render("figures.html.j2", figures=[fig]))]
     group, rest = swept[0], list(swept[1:])
     orders = {c: declared_values(manifest, c) for c in swept}
+    labels = entity_labels(config)
+    findings, tied = contrast_html(
+        results, events, config, manifest, swept, orders, figures, seed, question, labels
+    )
     est = group_estimates(outcomes, group, [INNOVATION, TRUST], rest, seed=seed)
     wide = est.pivot(index=group, columns="metric", values="mean").reset_index()
     front = [str(wide[group].iloc[i]) for i in pareto_front(wide, INNOVATION, TRUST)]
     order = [v for v in orders[group] if v in set(est[group].astype(str))] or None
-    text = _sweep_results_html(est, group, rest, front, order)
+    text = _sweep_results_html(est, group, rest, front, order, tied, figures)
     figs = [
         figures.embed(
             frontier_figure(
@@ -57,10 +70,11 @@ def sweep_sections(
             "frontier",
             f"One point per {param_label(group)}: mean innovation and trust with 95% CI whiskers "
             "in both directions; the dashed line joins the efficient ones.",
+            data=est,
         )
     ]
     figs += _heatmaps(outcomes, group, rest, orders, figures)
-    bands = {m: group_ci(results, m, group) for m in ("downstream_innovation", TRUST)}
+    bands = {m: group_ci(results, m, group) for m in (BASE_INNOVATION, TRUST)}
     figs.append(
         figures.embed(
             timeseries_figure(
@@ -73,12 +87,20 @@ def sweep_sections(
             f"Mean over all runs of each {param_label(group)}"
             + (f" (pooled over {', '.join(param_label(c) for c in rest)})" if rest else "")
             + " with its 95% CI band.",
+            data=pd.concat([b.assign(metric=m) for m, b in bands.items()], ignore_index=True),
         )
     )
-    return [("Results", text), ("Figures", render("figures.html.j2", figures=figs))]
+    return [
+        ("Key findings", findings),
+        ("Results", text),
+        ("Figures", render("figures.html.j2", figures=figs)),
+    ]
 
 
-INNOVATION, TRUST = "mean_downstream_innovation", "developer_trust"
+TRUST = "developer_trust"
+INNOVATION = f"mean_{BASE_INNOVATION}"
+"""Innovation as every report defines it (sim.analysis.names.INNOVATION), averaged over the
+months of each run."""
 
 
 def _sweep_results_html(
@@ -87,6 +109,8 @@ def _sweep_results_html(
     rest: Sequence[str],
     front: Sequence[str],
     order: Sequence[str] | None,
+    tied: Sequence[Sequence[str]],
+    figures: FigureEmbedder,
 ) -> Markup:
     """Innovation and trust per value of the first swept parameter, with their intervals."""
     value = {
@@ -114,10 +138,16 @@ def _sweep_results_html(
                 "trust CI": f"{fmt(tru[1])} to {fmt(tru[2])}",
                 "runs": inn[3],
                 "efficient": "yes" if g in front else "",
+                "ties with": ", ".join(
+                    value_label(group, o) for t in tied if g in t for o in t if o != g
+                ),
             }
         )
-    best_innovation = max(groups, key=lambda g: value[g, INNOVATION][0])
-    best_trust = max(groups, key=lambda g: value[g, TRUST][0])
+    table = figures.table(
+        pd.DataFrame(rows), "outcomes", ["innovation", "trust"], pd.DataFrame({"id": groups})
+    )
+    best_innovation = _best(groups, lambda g: value[g, INNOVATION][0], group, tied)
+    best_trust = _best(groups, lambda g: value[g, TRUST][0], group, tied)
     return render(
         "sweep.html.j2",
         group=param_label(group),
@@ -131,11 +161,23 @@ def _sweep_results_html(
             }
             for g in groups
         ],
-        best_innovation=value_label(group, best_innovation),
-        best_trust=value_label(group, best_trust),
+        best_innovation=best_innovation,
+        best_trust=best_trust,
         front=[value_label(group, g) for g in front],
-        table=html_table(pd.DataFrame(rows), ["innovation", "trust"]),
+        table=table,
     )
+
+
+def _best(
+    groups: Sequence[str],
+    score: Callable[[str], float],
+    group: str,
+    tied: Sequence[Sequence[str]],
+) -> str:
+    """The value with the highest score, with every value it ties with ('a = b')."""
+    top = max(groups, key=score)
+    same = next((list(t) for t in tied if top in t), [top])
+    return " = ".join(value_label(group, g) for g in groups if g in same)
 
 
 def _heatmaps(
@@ -165,6 +207,9 @@ def _heatmaps(
             name,
             f"{what}: the mean over replicate runs in each cell"
             + (f", one panel per {param_label(group)}." if facet else "."),
+            data=outcomes.groupby([c for c in (facet, y, x) if c], as_index=False)[metric]
+            .agg(["mean", "count"])
+            .assign(metric=metric),
         )
         for metric, name, what in (
             (INNOVATION, "heatmap_innovation", "Mean downstream innovation"),

@@ -3,6 +3,7 @@ others' first-party APIs as rebuilt from the event log."""
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -13,7 +14,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch
 
-from sim.viz.style import PALETTE, panel_grid
+from sim.viz.style import PALETTE, organisation_colours, panel_grid
 
 LineStyle = Literal["-", "--", ":", "-."]
 STATE_STYLE: dict[str, tuple[str, LineStyle]] = {
@@ -39,10 +40,14 @@ class NetworkPanel:
     """From sim.history.lab_trust_at: truster, trusted, weight."""
 
 
-def network_figure(panels: Sequence[NetworkPanel], *, title: str) -> Figure:
-    """Labs as nodes (area proportional to capability at the panel's month) on a circle;
-    an arrow from lab A to lab B when A may call B's first-party API, its width A's trust in
-    B; throttled edges dotted orange, revoked edges dashed vermillion."""
+def network_figure(
+    panels: Sequence[NetworkPanel], *, title: str, labels: Mapping[str, str] | None = None
+) -> Figure:
+    """Labs as nodes (area proportional to capability at the panel's month) on a circle,
+    named by `labels` (id -> readable name) where given; an arrow from lab A to lab B when
+    A may call B's first-party API, its width A's trust in B; throttled edges dotted
+    orange, revoked edges dashed vermillion."""
+    names = dict(labels or {})
     fig, axes = panel_grid(len(panels), ncols=2, size=(5.4, 4.6))
     for ax, panel in zip(axes, panels, strict=True):
         labs = list(panel.capability)
@@ -90,29 +95,30 @@ def network_figure(panels: Sequence[NetworkPanel], *, title: str) -> Figure:
                     linestyle=linestyle,
                 )
             )
-        for i, lab in enumerate(labs):
+        colours = organisation_colours(labs, {})  # the labs' colours in every figure
+        for lab in labs:
             x, y = pos[lab]
             ax.scatter(
                 [x],
                 [y],
                 s=area[lab],
-                color=PALETTE[i % len(PALETTE)],
+                color=colours[lab],
                 zorder=3,
                 edgecolor="white",
                 linewidth=1.5,
             )
             reach = np.sqrt(area[lab]) / 2 + 5
             ax.annotate(
-                f"{lab}\n{panel.capability[lab]:.2f}",
+                f"{textwrap.fill(names.get(lab, lab), 16)}\n{panel.capability[lab]:.2f}",
                 (x, y),
                 xytext=(x * reach, y * reach),
                 textcoords="offset points",
                 ha="center" if abs(x) < 0.3 else ("left" if x > 0 else "right"),
                 va="center" if abs(y) < 0.3 else ("bottom" if y > 0 else "top"),
-                fontsize=8,
+                fontsize=9,
                 zorder=4,
             )
-        ax.set(xlim=(-1.7, 1.7), ylim=(-1.5, 1.5), aspect="equal", title=panel.title)
+        ax.set(xlim=(-1.7, 1.7), ylim=(-1.5, 1.85), aspect="equal", title=panel.title)
         ax.set_xticks([])
         ax.set_yticks([])
         ax.set_xlabel(

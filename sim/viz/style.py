@@ -27,6 +27,8 @@ DIVERGING = LinearSegmentedColormap.from_list(
 )
 """Okabe-Ito vermillion (negative) through light grey to blue (positive)."""
 MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
+LINESTYLES = ["-", "--", "-.", (0, (1, 1)), (0, (5, 1, 1, 1, 1, 1))]
+"""Line styles in order, so overlaid groups differ in shape as well as colour."""
 
 
 def save_figure(fig: Figure, stem: Path, dpi: int = 120) -> list[Path]:
@@ -52,7 +54,7 @@ def save_figure(fig: Figure, stem: Path, dpi: int = 120) -> list[Path]:
 
 
 def panel_grid(
-    n: int, ncols: int = 3, size: tuple[float, float] = (4.6, 3.4)
+    n: int, ncols: int = 3, size: tuple[float, float] = (3.8, 2.8)
 ) -> tuple[Figure, list[Axes]]:
     """A figure with `n` panels, `ncols` to a row, each of `size` inches."""
     cols = max(1, min(ncols, n))

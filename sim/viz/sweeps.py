@@ -1,19 +1,37 @@
 """Figures of sweeps, drawn from their result tables: time series with 95% CI bands, paired
-effects, heatmaps, the innovation-trust frontier, sensitivity indices and PRIM boxes."""
+effects, heatmaps and the innovation-trust frontier (designed sweeps: sim.viz.designs)."""
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
-from matplotlib.patches import Patch, Rectangle
+from matplotlib.patches import Patch
 
-from sim.analysis.kinds import SensitivityMethod
-from sim.analysis.names import metric_label, metric_name, metric_unit, param_label, value_label
-from sim.viz.style import DIVERGING, MARKERS, PALETTE, SEQUENTIAL, group_colours, panel_grid
+from sim.analysis.names import (
+    display_scale,
+    metric_label,
+    metric_name,
+    metric_unit,
+    param_label,
+    value_label,
+)
+from sim.viz.style import (
+    DIVERGING,
+    LINESTYLES,
+    MARKERS,
+    PALETTE,
+    SEQUENTIAL,
+    group_colours,
+    panel_grid,
+)
+
+TITLE_WIDTH = 34
+"""Characters per line of a panel's title and axis label: wrapped, never cut at the edge."""
 
 # --- (a) time series with 95% CI bands per group ----------------------------------------------
 
@@ -25,40 +43,53 @@ def timeseries_figure(
     title: str,
     order: Sequence[str] | None = None,
     mark: tuple[int, str] | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> Figure:
     """One panel per metric: the mean over runs of each group (arm, scenario or a swept
     parameter) with its 95% CI band, from :func:`sim.analysis.group_ci` tables keyed by
-    metric. `mark` = (month, label) draws a vertical line, e.g. at an intervention."""
+    metric. `mark` = (month, label) draws a vertical line, e.g. at an intervention. Groups
+    differ in line style as well as colour, so overlaid arms stay apart in grey print;
+    `labels` names labs and providers in the panel titles."""
     fig, axes = panel_grid(len(bands))
     groups = order or list(dict.fromkeys(str(g) for b in bands.values() for g in b[by]))
     colours = group_colours(groups)
     for ax, (metric, band) in zip(axes, bands.items(), strict=True):
-        for g in groups:
+        scale = display_scale(metric)
+        for i, g in enumerate(groups):
             rows = band[band[by].astype(str) == g].sort_values("step")
             if rows.empty:
                 continue
             n = int(rows["n"].max())
             label = f"{value_label(by, g)} (n = {n})"
-            ax.plot(rows["step"], rows["mean"], color=colours[g], label=label)
+            style = LINESTYLES[i % len(LINESTYLES)]
+            ax.plot(rows["step"], rows["mean"] * scale, color=colours[g], ls=style, label=label)
             ax.fill_between(
-                rows["step"], rows["ci_low"], rows["ci_high"], color=colours[g], alpha=0.2
+                rows["step"],
+                rows["ci_low"] * scale,
+                rows["ci_high"] * scale,
+                color=colours[g],
+                alpha=0.2,
             )
         if mark is not None:
-            ax.axvline(mark[0], color="dimgrey", linestyle="--", linewidth=1, label=mark[1])
-        ax.set(title=metric_name(metric), xlabel="month", ylabel=metric_unit(metric) or metric)
+            ax.axvline(mark[0], color="dimgrey", linestyle=":", linewidth=1.2, label=mark[1])
+        ax.set(
+            title=textwrap.fill(metric_name(metric, labels), TITLE_WIDTH),
+            xlabel="month",
+            ylabel=textwrap.fill(metric_unit(metric) or metric, TITLE_WIDTH),
+        )
         ax.grid(alpha=0.3)
-    handles, labels = axes[0].get_legend_handles_labels()
+    handles, entries = axes[0].get_legend_handles_labels()
     handles.append(Patch(color="grey", alpha=0.2))
-    labels.append("95% CI of the mean")
+    entries.append("95% CI of the mean")
     fig.legend(
         handles,
-        labels,
+        entries,
         loc="outside lower center",
-        ncols=min(len(labels), 4),
+        ncols=min(len(entries), 4),
         frameon=False,
         title=param_label(by) if by.startswith("param__") else by,
     )
-    fig.suptitle(title)
+    fig.suptitle(textwrap.fill(title, int(9 * fig.get_figwidth())))
     return fig
 
 
@@ -66,7 +97,12 @@ def timeseries_figure(
 
 
 def effects_figure(
-    effects: Mapping[str, pd.DataFrame], at: int, *, title: str, intervention: str
+    effects: Mapping[str, pd.DataFrame],
+    at: int,
+    *,
+    title: str,
+    intervention: str,
+    labels: Mapping[str, str] | None = None,
 ) -> Figure:
     """One panel per metric: the mean paired effect (treated minus control) by month with
     its 95% bootstrap CI band (from :func:`sim.analysis.estimates`), a zero line and the
@@ -74,6 +110,8 @@ def effects_figure(
     fig, axes = panel_grid(len(effects))
     for ax, (metric, eff) in zip(axes, effects.items(), strict=True):
         eff = eff.sort_values("step")
+        cols = ["effect", "ci_low", "ci_high"]
+        eff = eff.assign(**{c: eff[c] * display_scale(metric) for c in cols})
         ax.axhline(0.0, color="black", linewidth=0.8, label="no effect")
         ax.fill_between(
             eff["step"],
@@ -88,14 +126,16 @@ def effects_figure(
         ax.axvline(at, color=PALETTE[1], linestyle="--", linewidth=1.2, label=intervention)
         unit = metric_unit(metric)
         ax.set(
-            title=metric_name(metric),
+            title=textwrap.fill(metric_name(metric, labels), TITLE_WIDTH),
             xlabel="month",
-            ylabel=f"treated − control ({unit})" if unit else "treated − control",
+            ylabel=textwrap.fill(
+                f"treated − control ({unit})" if unit else "treated − control", TITLE_WIDTH
+            ),
         )
         ax.grid(alpha=0.3)
-    handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncols=4, frameon=False)
-    fig.suptitle(title)
+    handles, entries = axes[0].get_legend_handles_labels()
+    fig.legend(handles, entries, loc="outside lower center", ncols=4, frameon=False)
+    fig.suptitle(textwrap.fill(title, int(9 * fig.get_figwidth())))
     return fig
 
 
@@ -131,7 +171,8 @@ def heatmap_figure(
     for f in facets:
         sub = frame[frame[facet] == f] if facet else frame
         table = sub.pivot_table(index=y, columns=x, values=metric, aggfunc="mean")
-        grids.append(table.reindex(index=ys, columns=xs).to_numpy(dtype=float))
+        grid = table.reindex(index=ys, columns=xs).to_numpy(dtype=float)
+        grids.append(grid * display_scale(metric))
     finite = np.concatenate([g[np.isfinite(g)] for g in grids]) if grids else np.array([0.0])
     lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
     if diverging:
@@ -156,17 +197,18 @@ def heatmap_figure(
                     f"{v:.{digits}f}",
                     ha="center",
                     va="center",
-                    fontsize=7,
+                    fontsize=9,
                     color="white" if dark else "black",
                 )
         ax.set_xticks(range(len(xs)), [value_label(x, v) for v in xs])
         ax.set_yticks(range(len(ys)), [value_label(y, v) for v in ys])
         ax.set_title(f"{value_label(facet, f)}" if facet else metric_name(metric), fontsize=10)
     fig.supxlabel(param_label(x))
-    fig.supylabel(param_label(y))
+    fig.supylabel(textwrap.fill(param_label(y), 40))
     assert image is not None
-    fig.colorbar(image, ax=axes, label=metric_label(metric), shrink=0.9)
-    fig.suptitle(title)
+    fig.colorbar(image, ax=axes, label=textwrap.fill(metric_label(metric), 45), shrink=0.9)
+    # Wrapped to the figure's width, so a long title is never cut at the edges.
+    fig.suptitle(textwrap.fill(title, int(9 * fig.get_figwidth())))
     return fig
 
 
@@ -246,141 +288,4 @@ def frontier_figure(
         frameon=False,
         title=f"{what} (whiskers: 95% CI)",
     )
-    return fig
-
-
-# --- sensitivity indices and scenario discovery --------------------------------------------------
-
-
-def sensitivity_figure(
-    indices: pd.DataFrame, method: str | SensitivityMethod, *, title: str
-) -> Figure:
-    """Bars per parameter, one panel per outcome: Sobol first-order (S1) and total (ST)
-    indices, or Morris mu* and sigma, each with its 95% confidence whiskers."""
-    method = SensitivityMethod(method)
-    sobol = method is SensitivityMethod.sobol
-    bars = ("S1", "ST") if sobol else ("mu_star", "sigma")
-    names = {"S1": "first-order S1", "ST": "total ST", "mu_star": "mu*", "sigma": "sigma"}
-    sub = indices[indices["method"] == method]
-    outcomes = list(dict.fromkeys(sub["outcome"]))
-    params = list(dict.fromkeys(sub["parameter"]))
-    fig, axes = panel_grid(len(outcomes), ncols=2, size=(5.2, 0.45 * len(params) + 1.6))
-    ypos = np.arange(len(params))
-    for ax, outcome in zip(axes, outcomes, strict=True):
-        rows = sub[sub["outcome"] == outcome].set_index("parameter").reindex(params)
-        for k, (index, colour) in enumerate(zip(bars, (PALETTE[5], PALETTE[0]), strict=True)):
-            conf = rows.get(f"{index}_conf")
-            ax.barh(
-                ypos + (k - 0.5) * 0.38,
-                rows[index],
-                height=0.36,
-                color=colour,
-                xerr=None if conf is None or index == "sigma" else conf,
-                capsize=2,
-                error_kw={"ecolor": "black"},
-                label=names[index],
-            )
-        ax.set_yticks(ypos, params, fontsize=8)
-        ax.invert_yaxis()
-        if sobol:
-            xlabel = "Sobol index (share of output variance)"
-        else:
-            xlabel = f"elementary effect ({metric_unit(outcome) or 'outcome units'} per range)"
-        ax.set(title=metric_name(outcome), xlabel=xlabel, ylabel="parameter (config path)")
-        ax.axvline(0, color="black", linewidth=0.6)
-        ax.grid(alpha=0.3, axis="x")
-    handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(
-        handles,
-        labels,
-        loc="outside lower center",
-        ncols=2,
-        frameon=False,
-        title="whiskers: 95% confidence interval",
-    )
-    fig.suptitle(title)
-    return fig
-
-
-def prim_figure(
-    x: pd.DataFrame,
-    y: np.ndarray,
-    trajectory: pd.DataFrame,
-    chosen: int,
-    limits: Mapping[str, tuple[float, float]],
-    *,
-    title: str,
-    case: str,
-) -> Figure:
-    """Left: PRIM's peeling trajectory (coverage against density, the chosen box marked).
-    Right: the cases over the box's first two restricted parameters, with the box drawn."""
-    fig = Figure(figsize=(11, 4.6), layout="constrained")
-    left, right = fig.subplots(1, 2)
-    sc = left.scatter(
-        trajectory["coverage"],
-        trajectory["density"],
-        c=trajectory["res_dim"],
-        cmap=SEQUENTIAL,
-        edgecolor="dimgrey",
-        s=28,
-        label="boxes on the trajectory",
-    )
-    left.scatter(
-        [trajectory["coverage"].iloc[chosen]],
-        [trajectory["density"].iloc[chosen]],
-        s=160,
-        facecolor="none",
-        edgecolor=PALETTE[1],
-        linewidth=2,
-        label="chosen box",
-    )
-    top = int(trajectory["res_dim"].max()) if len(trajectory) else 0
-    fig.colorbar(sc, ax=left, label="restricted parameters (count)", ticks=range(top + 1))
-    left.set(
-        title="Peeling trajectory",
-        xlabel="coverage (share of all cases inside the box, 0-1)",
-        ylabel="density (share of the box that are cases, 0-1)",
-    )
-    left.grid(alpha=0.3)
-    left.legend(loc="lower left", frameon=False)
-    dims = [d for d in limits if d in x.columns][:2]
-    numeric = [c for c in x.columns if pd.api.types.is_numeric_dtype(x[c])]
-    dims += [c for c in numeric if c not in dims][: 2 - len(dims)]
-    if len(dims) == 2:
-        a, b = dims
-        hit = np.asarray(y, dtype=bool)
-        right.scatter(
-            x.loc[~hit, a],
-            x.loc[~hit, b],
-            s=18,
-            color=PALETTE[7],
-            alpha=0.5,
-            marker="o",
-            label="not a case",
-        )
-        right.scatter(x.loc[hit, a], x.loc[hit, b], s=26, color=PALETTE[1], marker="X", label=case)
-        lo_a, hi_a = limits.get(a, (float(x[a].min()), float(x[a].max())))
-        lo_b, hi_b = limits.get(b, (float(x[b].min()), float(x[b].max())))
-        right.add_patch(
-            Rectangle(
-                (lo_a, lo_b),
-                hi_a - lo_a,
-                hi_b - lo_b,
-                fill=False,
-                edgecolor=PALETTE[0],
-                linewidth=2,
-                linestyle="-",
-                label="PRIM box",
-            )
-        )
-        right.set(
-            xlabel=param_label(f"param__{a}"),
-            ylabel=param_label(f"param__{b}"),
-            title="Cases and the box (its first two restrictions)",
-        )
-        right.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
-        right.grid(alpha=0.3)
-    else:
-        right.set_visible(False)
-    fig.suptitle(title)
     return fig
