@@ -34,9 +34,7 @@ def reschedule(model: AccessModel, config: Config) -> None:
     `config` must otherwise equal the model's config (sim.experiment.pairing checks)."""
     now = float(model.time)
     ours = {id(cb) for cb in model._event_callbacks}
-    pending = [
-        ev for ev in model._event_list._events if not ev.CANCELED and id(ev.fn()) in ours
-    ]
+    pending = [ev for ev in model._event_list._events if not ev.CANCELED and id(ev.fn()) in ours]
     withdrawn = {id(ev.fn()) for ev in pending}
     for ev in pending:
         model._event_list.remove(ev)
