@@ -141,7 +141,13 @@ def run_replicates(cfg: DictConfig, config: Config, out_dir: Path) -> None:
         print(f"[accessrace] {note}", flush=True)
     n_jobs = -1 if cfg.sweep.n_jobs is None else int(cfg.sweep.n_jobs)
     try:
-        failures = run_specs(specs, out_dir, n_jobs, progress="[accessrace] runs")
+        failures = run_specs(
+            specs,
+            out_dir,
+            n_jobs,
+            progress="[accessrace] runs",
+            share_prefix=cfg.sweep.share_prefix,
+        )
     except StoreFullError as err:
         fail(f"{err.strerror}; finished runs are kept and the rest rerun when you run it again")
     for f in failures:

@@ -38,6 +38,10 @@ class SweepConfig:
     """Worker processes for one point's replicates (joblib: -1 = all cores). Default: all
     cores, or 1 when the launcher already runs several points at once (joblib,
     submitit_local, Ray). Never changes results or the sweep's identity."""
+    share_prefix: bool = True
+    """Run a pair's months before the intervention once and continue both arms from
+    copies of that model (sim.experiment.pairing). The results are the same either way;
+    false runs the arms separately. Never changes the sweep's identity."""
     intervention: list[EventKind] = dataclasses.field(default_factory=list)
     """Event kinds removed in the control arm; non-empty makes every run a pair."""
     effects_after: list[int] = dataclasses.field(default_factory=lambda: [12, 24, 36])

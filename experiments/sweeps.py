@@ -33,7 +33,8 @@ from experiments.schema import DESIGN_KEYS, to_sim_config
 from sim import ConfigError
 from sim.analysis.estimates import few_pairs_caveat, horizon_effects, pair_counts
 from sim.config import Config, EventKind
-from sim.experiment.run import attempt, failure_record, plan
+from sim.experiment.pairing import pairs
+from sim.experiment.run import attempt_unit, failure_record, plan
 from sim.experiment.store import (
     TIMESERIES,
     Arm,
@@ -54,7 +55,7 @@ from sim.experiment.workers import parallel_map, progress_bar, stop_with_parent
 FAILED = "failed"
 EFFECTS_CSV = "effects.csv"
 """The effect table a paired sweep writes at its end (queries print theirs, writing nothing)."""
-NOT_SWEPT = ("sweep.replicate", "sweep.n_jobs", "seed")
+NOT_SWEPT = ("sweep.replicate", "sweep.n_jobs", "sweep.share_prefix", "seed")
 """Overrides that are not a sweep point's parameters (no param__ column)."""
 POINTS_AT_ONCE = ("JoblibLauncher", "LocalLauncher", "RayLauncher")
 """Launchers that run several sweep points at once on the machines they have; under them a
@@ -139,23 +140,30 @@ def job_params() -> dict[str, str]:
 
 
 def run_specs(
-    specs: list[RunSpec], sweep_dir: Path, n_jobs: int, progress: str | None = None
+    specs: list[RunSpec],
+    sweep_dir: Path,
+    n_jobs: int,
+    progress: str | None = None,
+    share_prefix: bool = True,
 ) -> list[dict[str, Any]]:
     """The runs not yet finished in the store, on `n_jobs` worker processes; their failures.
-    A run whose file is there but cannot be trusted is named on stderr and redone."""
+    A run whose file is there but cannot be trusted is named on stderr and redone. A pair's
+    arms are one work unit, sharing the months before the intervention unless
+    `share_prefix` is false (sim.experiment.pairing; the results are the same)."""
     todo, notes = triage(sweep_dir, specs)
     for note in notes:
         print(f"accessrace: {note}", file=sys.stderr, flush=True)
     done = parallel_map(
-        attempt,
-        todo,
+        attempt_unit,
+        pairs(todo),
         sweep_dir,
+        share_prefix,
         n_jobs=n_jobs,
         progress=progress,
-        total=len(specs),
-        lost=lambda spec, why: failure_record(spec, f"WorkerLostError: {why}"),
+        total=len(pairs(specs)),
+        lost=lambda unit, why: [failure_record(s, f"WorkerLostError: {why}") for s in unit],
     )
-    return [f for f in done if f is not None]
+    return [f for unit_failures in done for f in unit_failures]
 
 
 def replicate_jobs(cfg: DictConfig, sweep_dir: Path) -> int:
@@ -194,7 +202,8 @@ def run_sweep_job(cfg: DictConfig, sweep_dir: Path) -> list[dict[str, Any]]:
         failures.append({"error": f"invalid configuration: {err}", "seed": None})
     if specs:
         try:
-            failures += run_specs(specs, sweep_dir, replicate_jobs(cfg, sweep_dir))
+            jobs = replicate_jobs(cfg, sweep_dir)
+            failures += run_specs(specs, sweep_dir, jobs, share_prefix=cfg.sweep.share_prefix)
         except StoreFullError as err:
             print(f"accessrace: error: {err.strerror}", file=sys.stderr, flush=True)
             return failures
@@ -295,8 +304,12 @@ def signature(cfg: DictConfig, overrides: list[str]) -> str:
         if k != "hydra" and k not in DESIGN_KEYS
     }
     if isinstance(sweep := base.get("sweep"), dict):
-        base["sweep"] = {k: v for k, v in sweep.items() if k != "n_jobs"}
-    kept = [o for o in overrides if o.lstrip("+~").partition("=")[0] != "sweep.n_jobs"]
+        base["sweep"] = {k: v for k, v in sweep.items() if k not in ("n_jobs", "share_prefix")}
+    kept = [
+        o
+        for o in overrides
+        if o.lstrip("+~").partition("=")[0] not in ("sweep.n_jobs", "sweep.share_prefix")
+    ]
     if cfg.sweep.get("posterior") is not None:  # the same name may hold another posterior
         from sim.calibration.worlds import posterior_fingerprint
 

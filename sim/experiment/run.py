@@ -20,6 +20,7 @@ import yaml
 
 from sim.config import Config, ConfigError, EventKind, removable
 from sim.experiment.atomic import disk_full_stops
+from sim.experiment.pairing import pairs, simulate_pair
 from sim.experiment.store import (
     Arm,
     RunSpec,
@@ -261,6 +262,36 @@ def attempt(spec: RunSpec, sweep_dir: Path) -> dict[str, Any] | None:
     return None
 
 
+def execute_unit(unit: tuple[RunSpec, ...], sweep_dir: Path, share: bool = True) -> int:
+    """Run a work unit's specs not yet in `sweep_dir` (see sim.experiment.pairing.pairs):
+    a pair with both arms to run shares the months before its intervention unless `share`
+    is false. Returns the number of runs made now."""
+    todo = [s for s in unit if not is_done(sweep_dir, s)]
+    if not (share and len(todo) == 2):
+        return sum(execute(spec, sweep_dir) for spec in todo)
+    started = dt.datetime.now(dt.UTC)
+    models = simulate_pair(todo[0].config, todo[1].config)
+    finished = dt.datetime.now(dt.UTC)
+    for spec, model in zip(todo, models, strict=True):
+        result = Result(spec.config, timeseries_frame(model), events_frame(model))
+        write_run(sweep_dir, spec, result, started, finished)
+    return 2
+
+
+def attempt_unit(
+    unit: tuple[RunSpec, ...], sweep_dir: Path, share: bool = True
+) -> list[dict[str, Any]]:
+    """:func:`attempt` for a work unit: the failures of its runs. When a shared pair
+    fails, its arms are run again one by one, so the failure names the arm that fails."""
+    try:
+        execute_unit(unit, sweep_dir, share)
+    except StoreFullError:
+        raise
+    except Exception:
+        return [f for spec in unit if (f := attempt(spec, sweep_dir)) is not None]
+    return []
+
+
 def failure_record(spec: RunSpec, error: str, trace: str = "") -> dict[str, Any]:
     """What a failed run leaves in ``failed/<run id>.json``: its place and the error."""
     return {
@@ -278,9 +309,12 @@ def sweep(
     sweep_dir: str | os.PathLike[str],
     n_jobs: int = 1,
     progress: str | None = None,
+    share_prefix: bool = True,
 ) -> int:
     """Run every spec not yet finished in `sweep_dir` (resumable), in parallel with joblib;
-    with `progress`, a bar so described (see :func:`progress_bar`).
+    with `progress`, a bar so described (see :func:`progress_bar`), counting work units
+    (a pair's two arms are one unit: they share the months before the intervention unless
+    `share_prefix` is false; results are the same either way, sim.experiment.pairing).
 
     The directory is locked meanwhile (a second sweep into it raises SweepBusyError). A run
     whose file is there but damaged or not this spec's is redone, with a StoreWarning
@@ -294,10 +328,17 @@ def sweep(
         todo, notes = triage(path, unique)
         for note in notes:
             warnings.warn(note, StoreWarning, stacklevel=2)
+        units = pairs(todo)
         done = parallel_map(
-            execute, todo, path, n_jobs=n_jobs, progress=progress, total=len(unique)
+            execute_unit,
+            units,
+            path,
+            share_prefix,
+            n_jobs=n_jobs,
+            progress=progress,
+            total=len(pairs(unique)),
         )
-    return sum(bool(d) for d in done)
+    return sum(done)
 
 
 def distinct(specs: Sequence[RunSpec]) -> list[RunSpec]:
