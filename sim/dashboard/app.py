@@ -18,8 +18,8 @@ from typing import Any
 import matplotlib
 import solara
 import solara.checks
-from mesa.visualization import SolaraViz
-from mesa.visualization.utils import force_update
+from mesa.visualization.solara_viz import ModelController, ModelCreator
+from mesa.visualization.utils import force_update, update_counter
 from reacton import use_memo, use_state
 from solara.core import component
 from solara.server import settings as server_settings
@@ -157,19 +157,57 @@ def EventFeed(model: DashboardModel) -> None:
         ui.Text("\n".join(lines), style=WRAP | {"white-space": "pre-line", "font-size": "smaller"})
 
 
-COMPONENTS = [ControlPanel, EventFeed, *map(_figure_view, VIEWS)]
+def _live(part: Callable[[DashboardModel], None]) -> Any:
+    """`part` as a component that redraws whenever Mesa's controller steps or resets."""
+
+    def live(model: DashboardModel) -> None:
+        update_counter.get()
+        part(model)
+
+    live.__name__ = part.__name__
+    return component(live)
+
+
+COMPONENTS = [_live(c) for c in (ControlPanel, EventFeed, *map(_figure_view, VIEWS))]
+GRID = {
+    "display": "grid",
+    "grid-template-columns": "repeat(3, minmax(0, 1fr))",
+    "grid-auto-rows": "calc(50vh - 40px)",
+    "gap": "8px",
+}
+"""A fixed layout, two rows of three cards that fit a 1280x720 projector without scrolling
+and cannot be dragged apart (Mesa's default grid lets a stray drag move a card)."""
+CARD = {"overflow-y": "auto", "padding": "4px", "border": "1px solid #ddd"}
+PLAY_MS = 300
+"""Play's pause between months: about what a month costs the server at 10,000 developers,
+so the display keeps up instead of queueing months."""
 
 
 @component
 def Page() -> None:
-    """One dashboard per browser session, so two students never share a model."""
-    model = use_memo(DashboardModel, [])
-    SolaraViz(
-        model,
-        components=[(c, 0) for c in COMPONENTS],
-        model_params=MODEL_PARAMS,
-        name="accessrace: cutting a rival off your API",
-    )
+    """One dashboard per browser session, so two students never share a model. Mesa's
+    controller and settings are kept; its render-interval, threads and step-count widgets
+    are not shown (the month is on the control panel)."""
+    model = ui.use_reactive(use_memo(DashboardModel, []))
+    settings = ui.use_reactive({})
+    play, every, threads = ui.use_reactive(PLAY_MS), ui.use_reactive(1), ui.use_reactive(False)
+    with ui.AppBar():
+        ui.AppBarTitle("accessrace: cutting a rival off your API")
+    with ui.Sidebar(), ui.Column():
+        with ui.Card("Run"):
+            ModelController(
+                model,
+                model_parameters=settings,
+                play_interval=play,
+                render_interval=every,
+                use_threads=threads,
+            )
+        with ui.Card("Settings (press Reset to apply)"):
+            ModelCreator(model, MODEL_PARAMS, model_parameters=settings)
+    with ui.Div(style=GRID, classes=["ar-grid"]):
+        for part in COMPONENTS:
+            with ui.Div(style=CARD):
+                part(model.value)
 
 
 stay_offline()
