@@ -1,10 +1,10 @@
 """Time to advance and redraw one month of the dashboard at the largest size it offers.
 
 Runs the page's own code (sim/dashboard/live.py, figures.py) on 10,000 developers: the step
-that advances the run and its twin in lock-step, each view's update, and the PNG encoding
-that solara's FigureMatplotlib performs (savefig with the page's `PNG` settings). The user
-revokes access early, so every view also carries the intervention marker. Target: under
-200 ms a month.
+that advances the run and its twin in lock-step, each view's update, and the image encoding
+that solara's FigureMatplotlib performs (savefig with the page's `IMAGE` settings, SVG). The
+user revokes access early, so every view also carries the intervention marker. Target: at
+most 300 ms a month. It leaves out the transfer to the browser and the browser's drawing.
 
     .venv/bin/python benchmarks/bench_dashboard.py [--developers N] [--months N]
 """
@@ -16,11 +16,11 @@ import io
 import statistics
 import time
 
-from sim.dashboard.app import PNG
+from sim.dashboard.app import IMAGE
 from sim.dashboard.figures import VIEWS
 from sim.dashboard.live import DashboardModel
 
-TARGET_MS = 200.0
+TARGET_MS = 300.0
 
 
 def main() -> None:
@@ -42,9 +42,9 @@ def main() -> None:
         figures = [view.update() for view in views.values()]
         t2 = time.perf_counter()
         for fig in figures:
-            fig.savefig(io.BytesIO(), **PNG)
+            fig.savefig(io.BytesIO(), **IMAGE)
         t3 = time.perf_counter()
-        return {"step": t1 - t0, "update": t2 - t1, "png": t3 - t2, "total": t3 - t0}
+        return {"step": t1 - t0, "update": t2 - t1, "encode": t3 - t2, "total": t3 - t0}
 
     for _ in range(3):
         month()
@@ -52,13 +52,13 @@ def main() -> None:
     timings = [month() for _ in range(args.months)]
 
     print(f"{args.developers:,} developers, run + twin, {len(views)} figures, {args.months} months")
-    for part in ("step", "update", "png", "total"):
+    for part in ("step", "update", "encode", "total"):
         ms = sorted(1000 * t[part] for t in timings)
         p90 = ms[int(0.9 * (len(ms) - 1))]
         print(f"  {part:>6}: median {statistics.median(ms):6.1f} ms   p90 {p90:6.1f} ms")
     median = statistics.median(1000 * t["total"] for t in timings)
-    verdict = "met" if median < TARGET_MS else "MISSED"
-    print(f"advance + redraw one month: {median:.0f} ms (target < {TARGET_MS:.0f} ms: {verdict})")
+    verdict = "met" if median <= TARGET_MS else "MISSED"
+    print(f"advance + redraw one month: {median:.0f} ms (target <= {TARGET_MS:.0f} ms: {verdict})")
 
 
 if __name__ == "__main__":

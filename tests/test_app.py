@@ -211,7 +211,7 @@ def test_dashboard_in_a_real_browser(
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1300})
+            page = browser.new_page(viewport={"width": 1280, "height": 720})
             page.set_default_timeout(20_000)
             page.on("request", lambda r: requests.append(r.url))
             page.on("websocket", lambda ws: requests.append(ws.url))
@@ -235,6 +235,11 @@ def test_dashboard_in_a_real_browser(
 
             month(0)
             expect(page.locator(".ar-monitor")).to_contain_text("trust in incumbent_api: you ")
+            for name in VIEWS:  # a projector's 1280x720 shows every figure without scrolling
+                box = page.locator(f".ar-{name} img").bounding_box()
+                assert box and box["x"] + box["width"] <= 1280 and box["y"] + box["height"] <= 720
+            for leftover in ("Use Threads", "Render Interval", "Time:"):
+                expect(page.get_by_text(leftover)).to_have_count(0)
             page.get_by_text("Scripted cutoff: on/off").click()
             page.locator(".v-select").filter(has_text="Scenario preset").click()
             page.get_by_role("option", name="baseline").click()

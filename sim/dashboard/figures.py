@@ -138,7 +138,7 @@ class Timeline:
         elif not by_user:
             self.ax.axvline(month, color="#555555", linestyle="--", linewidth=0.8, gid="revocation")
         else:
-            self.ax.axvline(month, color=MARKER, linewidth=1.6, gid="intervention")
+            self.ax.axvline(month, color=MARKER, linewidth=3.0, gid="intervention")
             y, where = 0.97 - 0.06 * (len(self.labels) % 4), self.ax.get_xaxis_transform()
             text = self.ax.text(
                 month,
