@@ -202,3 +202,33 @@ def test_a_disk_full_while_drawing_figures_keeps_the_data_and_no_broken_image(
     assert sorted(p.name for p in figures.iterdir()) == ["capability.png"], "no truncated image"
     assert (figures / "capability.png").read_bytes()[:4] == b"\x89PNG"
     assert len(sim.load(tmp_path / "one").timeseries) == 13, "the data is complete"
+
+
+def test_the_command_line_says_in_one_line_what_a_full_disk_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import errno
+    import sys
+
+    from matplotlib.figure import Figure
+
+    from experiments.main import main
+
+    def full(fig: Figure, path: Path, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    out = tmp_path / "run"
+    argv = [
+        "accessrace",
+        "population=small",
+        "steps=30",
+        f"hydra.run.dir={out}",
+    ]
+    monkeypatch.setattr(sys, "argv", argv)
+    monkeypatch.setattr(Figure, "savefig", full)
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    err = capsys.readouterr().err.strip().splitlines()
+    assert exit_.value.code == 2 and len(err) == 1 and "Traceback" not in err[0]
+    assert "No space left on device" in err[0] and "its figures are not" in err[0]
+    assert len(pd.read_parquet(out / "timeseries.parquet")) == 31, "the data is complete"
