@@ -174,3 +174,61 @@ def test_a_full_disk_stops_in_one_line_and_leaves_a_consistent_store(
             sim.run(small(steps=12), tmp_path / "one", figures=False)
     assert not any((tmp_path / "one").iterdir()), "all of a run's files or none"
     assert sim.run(small(steps=12), tmp_path / "one", figures=False).path == tmp_path / "one"
+
+
+def test_a_disk_full_while_drawing_figures_keeps_the_data_and_no_broken_image(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    from matplotlib.figure import Figure
+
+    import sim
+
+    draw = Figure.savefig
+    drawn: list[str] = []
+
+    def full_at_second(fig: Figure, path: Path, **kwargs: object) -> None:
+        if drawn:  # the second image: some bytes reach the disk, then it is full
+            Path(path).write_bytes(b"\x89PNG\r\n")
+            raise OSError(errno.ENOSPC, "No space left on device")
+        draw(fig, path, **kwargs)
+        drawn.append(str(path))
+
+    monkeypatch.setattr(Figure, "savefig", full_at_second)
+    with pytest.raises(OSError, match="No space left"):
+        sim.run(small(steps=12), tmp_path / "one")
+    figures = tmp_path / "one" / "figures"
+    assert sorted(p.name for p in figures.iterdir()) == ["capability.png"], "no truncated image"
+    assert (figures / "capability.png").read_bytes()[:4] == b"\x89PNG"
+    assert len(sim.load(tmp_path / "one").timeseries) == 13, "the data is complete"
+
+
+def test_the_command_line_says_in_one_line_what_a_full_disk_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import errno
+    import sys
+
+    from matplotlib.figure import Figure
+
+    from experiments.main import main
+
+    def full(fig: Figure, path: Path, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    out = tmp_path / "run"
+    argv = [
+        "accessrace",
+        "population=small",
+        "steps=30",
+        f"hydra.run.dir={out}",
+    ]
+    monkeypatch.setattr(sys, "argv", argv)
+    monkeypatch.setattr(Figure, "savefig", full)
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    err = capsys.readouterr().err.strip().splitlines()
+    assert exit_.value.code == 2 and len(err) == 1 and "Traceback" not in err[0]
+    assert "No space left on device" in err[0] and "its figures are not" in err[0]
+    assert len(pd.read_parquet(out / "timeseries.parquet")) == 31, "the data is complete"

@@ -9,7 +9,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from sim.viz.style import PALETTE
+from sim.viz.style import PALETTE, save_png
 
 
 def entities(frame: pd.DataFrame, metric: str) -> list[str]:
@@ -68,8 +68,7 @@ def _line_figure(
     ax.set(title=title, xlabel="month", ylabel=ylabel)
     ax.grid(alpha=0.3)
     ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
-    fig.savefig(path, dpi=120)
-    return path
+    return save_png(fig, path)
 
 
 def run_figures(timeseries: pd.DataFrame, events: pd.DataFrame, out_dir: Path) -> list[Path]:
@@ -113,5 +112,4 @@ def run_figures(timeseries: pd.DataFrame, events: pd.DataFrame, out_dir: Path) -
     )
     ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
     path = out_dir / "market_shares.png"
-    fig.savefig(path, dpi=120)
-    return [*paths, path]
+    return [*paths, save_png(fig, path)]

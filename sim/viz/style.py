@@ -14,6 +14,8 @@ from matplotlib.axes import Axes
 from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 
+from sim.experiment.atomic import atomic_path
+
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
 """Okabe-Ito colours: distinguishable with the common forms of colour blindness."""
 
@@ -43,14 +45,23 @@ def save_figure(fig: Figure, stem: Path, dpi: int = 120) -> list[Path]:
     try:
         for fmt in FIGURE_FORMATS:
             path = stem.with_suffix(f".{fmt}")
-            fig.savefig(
-                path, dpi=dpi, format=fmt, metadata={"Date": None} if fmt == "svg" else None
-            )
+            with atomic_path(path) as tmp:
+                fig.savefig(
+                    tmp, dpi=dpi, format=fmt, metadata={"Date": None} if fmt == "svg" else None
+                )
             paths.append(path)
             fig.set_layout_engine("none")
     finally:
         fig.set_layout_engine(engine)
     return paths
+
+
+def save_png(fig: Figure, path: Path, dpi: int = 120) -> Path:
+    """Write `fig` as the PNG `path`, whole or not at all: a full disk mid-write leaves no
+    truncated image that looks like a finished figure."""
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=dpi, format="png")
+    return path
 
 
 def panel_grid(
