@@ -15,8 +15,9 @@ import pandas as pd
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
+from experiments.outcome import write_report
 from experiments.schema import to_sim_config
-from experiments.sweeps import fail, write_report
+from experiments.sweeps import fail
 from sim import Config, ConfigError
 from sim.analysis.names import metric_name
 from sim.analysis.sensitivity import Parameter, SensitivityError, SensitivitySpec

@@ -9,7 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from experiments.sweeps import report_effects
+from experiments.outcome import report_effects
 from sim.experiment.store import MANIFEST, SweepMismatchError
 
 

@@ -19,17 +19,16 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
+from experiments.outcome import effects_or_warning, write_report
 from experiments.schema import register, to_sim_config
 from experiments.sweeps import (
     check_sweep,
-    effects_or_warning,
     fail,
     intervention_of,
     run_specs,
     run_sweep_job,
     signature,
     specs_for,
-    write_report,
 )
 from sim import Config, ConfigError, RunDirectoryError, run
 from sim.analysis.summary import summarize

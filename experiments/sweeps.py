@@ -20,8 +20,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import pandas as pd
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
@@ -29,15 +27,14 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
+from experiments.outcome import effects_or_warning, write_report
 from experiments.schema import DESIGN_KEYS, to_sim_config
 from sim import ConfigError
-from sim.analysis.estimates import few_pairs_caveat, horizon_effects, pair_counts
 from sim.config import Config, EventKind
 from sim.experiment.pairing import pairs
 from sim.experiment.run import attempt_unit, failure_record, plan
 from sim.experiment.store import (
     TIMESERIES,
-    Arm,
     RunSpec,
     StoreFullError,
     SweepMismatchError,
@@ -49,12 +46,9 @@ from sim.experiment.store import (
     run_files,
     triage,
 )
-from sim.experiment.store import load as load_results
 from sim.experiment.workers import parallel_map, progress_bar, stop_with_parent
 
 FAILED = "failed"
-EFFECTS_CSV = "effects.csv"
-"""The effect table a paired sweep writes at its end (queries print theirs, writing nothing)."""
 NOT_SWEPT = ("sweep.replicate", "sweep.n_jobs", "sweep.share_prefix", "seed")
 """Overrides that are not a sweep point's parameters (no param__ column)."""
 POINTS_AT_ONCE = ("JoblibLauncher", "LocalLauncher", "RayLauncher")
@@ -440,152 +434,3 @@ class SweepCallback(Callback):
             fail(f"{len(failed)} job(s) failed in this session; details in {sweep_dir / FAILED}/")
         if done < int(manifest["planned_runs"]):
             fail(f"{int(manifest['planned_runs']) - done} planned run(s) did not finish (above)")
-
-
-# --- the effect table and the report ------------------------------------------------------
-
-
-def effects_or_warning(sweep_dir: Path) -> str:
-    """The sweep's effect table, also written to its effects.csv; a failure to write (a
-    full disk) is a warning below the table, never a traceback."""
-    try:
-        return report_effects(sweep_dir, csv=sweep_dir / EFFECTS_CSV)
-    except OSError as err:
-        return (
-            f"{report_effects(sweep_dir)}\n\naccessrace: warning: {EFFECTS_CSV} not written: "
-            f"{err.strerror or err}"
-        )
-
-
-def write_report(sweep_dir: Path) -> Path | None:
-    """Write the sweep's HTML report and print where; a failure to report is a warning, never
-    a failed sweep (the runs are safe in the store)."""
-    from sim.report.build import build_report
-
-    try:
-        path = build_report(sweep_dir)
-    except Exception as err:  # the report is a by-product: keep the sweep's exit status
-        print(
-            f"accessrace: warning: no report for {sweep_dir}: {type(err).__name__}: {err}",
-            file=sys.stderr,
-            flush=True,
-        )
-        return None
-    print(f"[accessrace] report: {path}", flush=True)
-    return path
-
-
-def report_effects(
-    sweep_dir: Path,
-    after: list[int] | None = None,
-    metrics: list[str] | None = None,
-    seed: int = 0,
-    csv: Path | None = None,
-) -> str:
-    """The effect table of a paired sweep as text; with `csv`, also written there (the
-    sweep writes its own ``effects.csv``; a query writes nothing).
-
-    `after` defaults to the sweep's `effects_after` (horizons beyond the runs dropped);
-    given, each must lie within the runs. `metrics` defaults to the headline outcomes.
-    Raises ValueError for a sweep without pairs, a horizon outside the runs or a metric
-    that is not an outcome, and KeyError for a metric the results lack.
-    """
-    from sim.experiment.store import load_config
-
-    manifest = read_manifest(sweep_dir)
-    intervention = [EventKind(k) for k in manifest["intervention"]]
-    if not intervention:
-        raise ValueError(f"{sweep_dir} declares no intervention, so it holds no paired runs")
-    results = load_results(sweep_dir)
-    treated = results.loc[results["arm"] == Arm.treated, "run_id"]
-    if treated.empty:
-        raise ValueError(f"{sweep_dir} holds no finished treated run yet")
-    config = load_config(sweep_dir, str(treated.iloc[0]))
-    strict = bool(after)
-    after = after or list(manifest["effects_after"])
-    if manifest.get("posterior"):
-        from sim.analysis.uncertainty import horizon_pooled_effects
-
-        pooled, at = horizon_pooled_effects(
-            results, config, intervention, after, metrics, seed=seed
-        )
-        if csv is not None:
-            with atomic_path(csv) as tmp:
-                pooled.to_csv(tmp, index=False)
-        return format_pooled_effects(pooled, at, [k.value for k in intervention])
-    table, at = horizon_effects(
-        results, config, intervention, after, metrics, seed=seed, strict=strict
-    )
-    if csv is not None:
-        with atomic_path(csv) as tmp:
-            table.to_csv(tmp, index=False)
-    return format_effects(table, at, [k.value for k in intervention])
-
-
-def format_pooled_effects(table: pd.DataFrame, at: int, intervention: list[str]) -> str:
-    """A posterior sweep's effects: over every draw and seed pair, with an interval that
-    covers the parameters as well as chance, and the parameters' share of the spread."""
-    first = table.iloc[0]
-    lines = [
-        f"Effect of {', '.join(intervention)} at month {at} (treated minus control over "
-        f"{int(first.n_draws)} posterior draws x {int(first.n_pairs) // int(first.n_draws)} "
-        "seed pairs; 95% interval from a two-stage bootstrap over draws and seeds, so it "
-        "covers parameter uncertainty as well as chance):",
-        "",
-    ]
-    width = max(28, *(len(str(m)) for m in table["metric"]))
-    head = (
-        f"{'metric':<{width}} {'months after':>12} {'effect':>10}   {'95% CI':<22} "
-        "spread from parameters"
-    )
-    lines += [head, "-" * len(head)]
-    for row in table.itertuples():
-        ci = f"[{row.ci_low:+.4f}, {row.ci_high:+.4f}]"
-        lines.append(
-            f"{row.metric:<{width}} {row.months_after:>12} {row.effect:>+10.4f}   {ci:<22} "
-            f"{row.parameter_share:>6.0%}"
-        )
-    return "\n".join(lines)
-
-
-def format_effects(table: pd.DataFrame, at: int, intervention: list[str]) -> str:
-    lines = [
-        f"Effect of {', '.join(intervention)} at month {at} (treated minus control, "
-        f"mean over {pair_counts(table)} paired replicates, 95% bootstrap CI):",
-        "",
-    ]
-    width = max(28, *(len(str(m)) for m in table["metric"]))
-    head = f"{'metric':<{width}} {'months after':>12} {'effect':>10}   95% CI"
-    lines += [head, "-" * (len(head) + 20)]
-    columns = ["metric", "months_after", "effect", "ci_low", "ci_high"]
-    for metric, months, effect, low, high in table[columns].itertuples(index=False):
-        ci = f"[{low:+.4f}, {high:+.4f}]" if np.isfinite(low) else "(one pair: none)"
-        lines.append(f"{metric:<{width}} {months:>12} {effect:>+10.4f}   {ci}")
-    lines += ["", *plain_effects(table)]
-    caveat = few_pairs_caveat(int(table["n_pairs"].min()))
-    if caveat:
-        lines += ["", f"Caution: {caveat}"]
-    return "\n".join(lines)
-
-
-def plain_effects(table: pd.DataFrame) -> list[str]:
-    """The table in words, at the longest horizon: direction, size and whether the 95%
-    interval excludes zero."""
-    last = table[table["months_after"] == table["months_after"].max()]
-    out = []
-    for row in last.itertuples():
-        if not (np.isfinite(row.ci_low) and np.isfinite(row.ci_high)):
-            verdict = (
-                f"changed {row.metric} by {row.effect:+.4f} (one pair only, so no confidence "
-                "interval)"
-            )
-        elif row.ci_low <= 0 <= row.ci_high:
-            verdict = f"no clear change in {row.metric} ({row.effect:+.4f})"
-        else:
-            word = "raised" if row.effect > 0 else "lowered"
-            low, high = sorted((abs(row.ci_low), abs(row.ci_high)))
-            verdict = (
-                f"{word} {row.metric} by {abs(row.effect):.4f} [95% CI {low:.4f} to {high:.4f}]"
-            )
-        out.append(f"{row.months_after} months after: the intervention {verdict}.")
-    return out

@@ -13,8 +13,8 @@ from helpers import cutoff
 
 import sim
 from experiments.effects import main as effects_main
+from experiments.outcome import EFFECTS_CSV, report_effects
 from experiments.report import main as report_main
-from experiments.sweeps import EFFECTS_CSV, report_effects
 from sim.analysis.estimates import effects, group_ci, horizon_effects
 from sim.config import EventKind, PopulationConfig
 from sim.experiment.run import plan, sweep

@@ -152,7 +152,7 @@ def test_horizon_effects_use_complete_pairs_and_fall_back_to_the_final_month(
 
 
 def test_the_effect_table_of_one_pair_says_it_has_no_interval() -> None:
-    from experiments.sweeps import format_effects
+    from experiments.outcome import format_effects
 
     table = pd.DataFrame(
         {
@@ -172,7 +172,7 @@ def test_the_effect_table_of_one_pair_says_it_has_no_interval() -> None:
 
 
 def test_an_effect_table_with_uneven_pairs_is_judged_by_its_fewest() -> None:
-    from experiments.sweeps import format_effects
+    from experiments.outcome import format_effects
 
     table = pd.DataFrame(
         {
