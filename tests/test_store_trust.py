@@ -174,3 +174,35 @@ def test_a_full_disk_stops_in_one_line_and_leaves_a_consistent_store(
             sim.run(small(steps=12), tmp_path / "one", figures=False)
     assert not any((tmp_path / "one").iterdir()), "all of a run's files or none"
     assert sim.run(small(steps=12), tmp_path / "one", figures=False).path == tmp_path / "one"
+
+
+def test_a_disk_that_fills_up_while_drawing_a_runs_figures_leaves_it_rerunnable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    from matplotlib.figure import Figure
+
+    import sim
+    from sim.experiment.atomic import StoreFullError
+
+    drawn: list[str] = []
+
+    def fills_up(fig: Figure, path: Path, **kwargs: object) -> None:
+        Path(path).write_bytes(b"\x89PNG half")  # the second figure is cut off mid-write
+        drawn.append(Path(path).name)
+        if len(drawn) == 2:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    out = tmp_path / "one"
+    with monkeypatch.context() as patch:
+        patch.setattr(Figure, "savefig", fills_up)
+        with pytest.raises(StoreFullError) as err:
+            sim.run(small(steps=12), out)
+    assert len(drawn) == 2
+    assert "\n" not in str(err.value) and "no space left on the device writing" in str(err.value)
+    assert not any(out.iterdir()), "neither the data nor half its figures are kept"
+    result = sim.run(small(steps=12), out)  # the same call runs it again once there is room
+    names = sorted(p.name for p in (out / "figures").iterdir())
+    assert names == ["capability.png", "market_shares.png", "trust.png"]
+    assert (out / "timeseries.parquet").exists() and result.path == out
