@@ -9,12 +9,14 @@ the bottom (``docs/ARCHITECTURE.md``): ``config`` ← ``model`` ← ``experiment
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from sim.config import Config, ConfigError
 from sim.experiment import run as _run
+from sim.experiment.atomic import StoreFullError, disk_full_stops
 from sim.experiment.provenance import package_version
 from sim.experiment.run import Result, RunDirectoryError, load, simulate
 from sim.model import AccessModel
@@ -33,14 +35,32 @@ def run(
     `figures` is False, its figures (capability, trust, market shares) into `figures/`.
 
     Raises ConfigError for an invalid config and RunDirectoryError when `out_dir` already
-    holds a run (checked before anything is computed).
+    holds a run (checked before anything is computed). A full disk raises StoreFullError
+    and leaves `out_dir` holding nothing of the run, so the same call runs it again.
     """
     result = _run.run(config, out_dir, progress=progress)
     if figures and result.path is not None:
-        from sim.viz.runs import run_figures  # matplotlib only when figures are wanted
-
-        run_figures(result.timeseries, result.events, Path(result.path) / "figures")
+        _draw_figures(result, Path(result.path))
     return result
+
+
+def _draw_figures(result: Result, run_dir: Path) -> None:
+    """The run's figures into `run_dir/figures`. A run is its data and its figures: when
+    the disk fills up while drawing, the files just written are removed (StoreFullError),
+    for a directory with data but no figures could not be run into again."""
+    from sim.viz.runs import run_figures  # matplotlib only when figures are wanted
+
+    folder = run_dir / "figures"
+    made = not folder.exists()
+    try:
+        with disk_full_stops(folder):
+            run_figures(result.timeseries, result.events, folder)
+    except StoreFullError:
+        if made:
+            shutil.rmtree(folder, ignore_errors=True)
+        for name in _run.OUTPUT_FILES:
+            (run_dir / name).unlink(missing_ok=True)
+        raise
 
 
 __all__ = [

@@ -176,7 +176,7 @@ def test_a_full_disk_stops_in_one_line_and_leaves_a_consistent_store(
     assert sim.run(small(steps=12), tmp_path / "one", figures=False).path == tmp_path / "one"
 
 
-def test_a_disk_full_while_drawing_figures_keeps_the_data_and_no_broken_image(
+def test_a_disk_that_fills_up_while_drawing_a_runs_figures_leaves_it_rerunnable(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import errno
@@ -184,24 +184,28 @@ def test_a_disk_full_while_drawing_figures_keeps_the_data_and_no_broken_image(
     from matplotlib.figure import Figure
 
     import sim
+    from sim.experiment.atomic import StoreFullError
 
-    draw = Figure.savefig
     drawn: list[str] = []
 
-    def full_at_second(fig: Figure, path: Path, **kwargs: object) -> None:
-        if drawn:  # the second image: some bytes reach the disk, then it is full
-            Path(path).write_bytes(b"\x89PNG\r\n")
+    def fills_up(fig: Figure, path: Path, **kwargs: object) -> None:
+        Path(path).write_bytes(b"\x89PNG half")  # the second figure is cut off mid-write
+        drawn.append(Path(path).name)
+        if len(drawn) == 2:
             raise OSError(errno.ENOSPC, "No space left on device")
-        draw(fig, path, **kwargs)
-        drawn.append(str(path))
 
-    monkeypatch.setattr(Figure, "savefig", full_at_second)
-    with pytest.raises(OSError, match="No space left"):
-        sim.run(small(steps=12), tmp_path / "one")
-    figures = tmp_path / "one" / "figures"
-    assert sorted(p.name for p in figures.iterdir()) == ["capability.png"], "no truncated image"
-    assert (figures / "capability.png").read_bytes()[:4] == b"\x89PNG"
-    assert len(sim.load(tmp_path / "one").timeseries) == 13, "the data is complete"
+    out = tmp_path / "one"
+    with monkeypatch.context() as patch:
+        patch.setattr(Figure, "savefig", fills_up)
+        with pytest.raises(StoreFullError) as err:
+            sim.run(small(steps=12), out)
+    assert len(drawn) == 2
+    assert "\n" not in str(err.value) and "no space left on the device writing" in str(err.value)
+    assert not any(out.iterdir()), "neither the data nor half its figures are kept"
+    result = sim.run(small(steps=12), out)  # the same call runs it again once there is room
+    names = sorted(p.name for p in (out / "figures").iterdir())
+    assert names == ["capability.png", "market_shares.png", "trust.png"]
+    assert (out / "timeseries.parquet").exists() and result.path == out
 
 
 def test_the_command_line_says_in_one_line_what_a_full_disk_kept(
@@ -230,5 +234,6 @@ def test_the_command_line_says_in_one_line_what_a_full_disk_kept(
         main()
     err = capsys.readouterr().err.strip().splitlines()
     assert exit_.value.code == 2 and len(err) == 1 and "Traceback" not in err[0]
-    assert "No space left on device" in err[0] and "its figures are not" in err[0]
-    assert len(pd.read_parquet(out / "timeseries.parquet")) == 31, "the data is complete"
+    assert "nothing of this run was kept, so the same command runs it again" in err[0]
+    kept = {p.name for p in out.iterdir()} - {".hydra", "main.log"}  # Hydra's own files
+    assert not kept, f"no data without its figures: {kept}"
