@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -68,66 +63,6 @@ def test_workers_per_point_change_neither_results_nor_the_sweep(tmp_path: Path) 
     assert two.returncode == 0, two.stderr
     assert "4 already done" in two.stdout
     assert "param__sweep.n_jobs" not in load(tmp_path / "s").columns
-
-
-@pytest.mark.slow(seconds=150)
-def test_every_launcher_gives_identical_results(tmp_path: Path) -> None:
-    results = {}
-    for launcher in ("basic", "joblib", "submitit_local", "ray_local"):
-        args = sweep_args(tmp_path, launcher, 2, *PAIRED, f"hydra/launcher={launcher}")
-        proc = run_cli(*args, cwd=tmp_path)
-        assert proc.returncode == 0, (launcher, proc.stderr[-2000:])
-        results[launcher] = sorted_results(tmp_path / launcher)
-    for launcher, frame in results.items():
-        pd.testing.assert_frame_equal(frame, results["basic"], check_exact=True, obj=launcher)
-
-
-@pytest.mark.slow(seconds=40)
-def test_a_failed_run_is_reported_and_the_sweep_carries_on(tmp_path: Path) -> None:
-    args = ["-m", "labs.rival.intensity=0.5,1.5", f"hydra.sweep.dir={tmp_path / 's'}", *TINY]
-    proc = run_cli(*args, cwd=tmp_path)
-    assert proc.returncode == 2
-    assert "run failed" in proc.stderr and "labs.rival.intensity = 1.5" in proc.stderr
-    assert "1 job(s) failed" in proc.stderr
-    ts = load(tmp_path / "s")
-    assert set(ts["param__labs.rival.intensity"]) == {"0.5"}
-    assert list((tmp_path / "s" / "failed").glob("*.json"))
-
-
-@pytest.mark.slow(seconds=45)
-def test_killed_sweep_loses_at_most_the_runs_in_flight(tmp_path: Path) -> None:
-    exe = Path(sys.executable).with_name("accessrace")
-    args = [
-        str(exe),
-        *sweep_args(
-            tmp_path, "s", 12, "population.n_developers=3000", "steps=40", "hydra/launcher=basic"
-        ),
-    ]
-    proc = subprocess.Popen(
-        args,
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    runs = tmp_path / "s" / "timeseries"
-    deadline = time.time() + 120
-    while len(run_files(tmp_path / "s")) < 3 and time.time() < deadline:
-        time.sleep(0.05)
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=30)
-    finished = {f: f.read_bytes() for f in run_files(tmp_path / "s")}
-    assert 3 <= len(finished) < 12, "killed mid-sweep"
-    for f in finished:
-        pd.read_parquet(f)  # every finished file is whole
-    resumed = run_cli(*args[1:], cwd=tmp_path)
-    assert resumed.returncode == 0, resumed.stderr
-    assert f"{len(finished)} already done" in resumed.stdout
-    ts = load(tmp_path / "s")
-    assert ts["run_id"].nunique() == 12 and not ts.duplicated(["run_id", "step"]).any()
-    for f, data in finished.items():
-        assert f.read_bytes() == data, "a finished run is never rewritten"
-    assert not list(runs.glob(".*.tmp")) or all(p.stat().st_size >= 0 for p in runs.glob(".*.tmp"))
 
 
 def test_replicates_in_a_single_run_print_the_effect_table(tmp_path: Path) -> None:
@@ -207,33 +142,6 @@ def test_flagship_is_the_real_cutoff_over_posterior_worlds(tmp_path: Path) -> No
     runs = pd.read_parquet(next((tmp_path / "f" / "timeseries").glob("*.parquet")))
     assert "param__research.growth_rate" in runs.columns
     assert "param__population.revocation_shock" in runs.columns
-
-
-@pytest.mark.slow(seconds=60)
-def test_two_sweeps_started_at_once_into_one_directory_are_not_both_accepted(
-    tmp_path: Path,
-) -> None:
-    exe = Path(sys.executable).with_name("accessrace")
-    procs = [
-        subprocess.Popen(
-            [str(exe), *sweep_args(tmp_path, "s", 2, *TINY, f"seed={seed}")],
-            cwd=tmp_path,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for seed in (1, 2)
-    ]
-    outcomes = [(p.wait(timeout=240), p.communicate()[1]) for p in procs]
-    codes = sorted(code for code, _ in outcomes)
-    assert codes == [0, 2], outcomes
-    refused = next(err for code, err in outcomes if code == 2)
-    assert "in use by another sweep" in refused or "holds a different sweep" in refused
-    assert "Traceback" not in refused
-    ts = load(tmp_path / "s")
-    assert ts["run_id"].nunique() == 2 and ts["seed"].nunique() == 2
-    winner = 1 if outcomes[0][0] == 0 else 2
-    assert f"seed={winner}" in read_manifest(tmp_path / "s")["overrides"]
 
 
 @pytest.mark.slow(seconds=40)

@@ -9,6 +9,7 @@ from dying import dies_on
 from sim.experiment.workers import WorkerDiedWarning, WorkerLostError, parallel_map
 
 
+@pytest.mark.slow(seconds=45)  # each death costs a fresh pool of worker processes
 def test_a_run_that_kills_its_worker_is_reported_and_the_others_finish() -> None:
     lost: list[tuple[int, str]] = []
     with pytest.warns(WorkerDiedWarning, match="a worker process died"):
@@ -24,6 +25,7 @@ def test_a_run_that_kills_its_worker_is_reported_and_the_others_finish() -> None
     assert "SIGKILL" in lost[0][1]
 
 
+@pytest.mark.slow(seconds=45)
 def test_without_a_handler_the_lost_run_is_raised_after_the_others() -> None:
     with (
         pytest.warns(WorkerDiedWarning),
