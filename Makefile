@@ -49,6 +49,9 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_scale.py
 	$(BIN)/python benchmarks/bench_sweeps.py
 	$(BIN)/python benchmarks/bench_dashboard.py
+	$(BIN)/python benchmarks/bench_cli.py
+	$(BIN)/python benchmarks/bench_pairs.py
+	$(BIN)/python benchmarks/bench_before_after.py
 	$(BIN)/python benchmarks/bench_calibrate.py
 
 clean-venv:
