@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, ClassVar
 
+from mesa.time import Event
+
 from sim.config import Benchmarking, EventConfig, EventKind, PolicyName, Regime
 from sim.model.policies import Action, Decision, make_policy
 from sim.model.provider import AccessState
@@ -236,14 +238,21 @@ def build_event(cfg: EventConfig) -> ScenarioEvent:
     return EVENT_TYPES[cfg.kind].from_config(cfg)
 
 
-def schedule(model: AccessModel, events: tuple[EventConfig, ...]) -> list[partial[None]]:
-    """Put the scenario's events on the model's event list.
+@dataclass(frozen=True)
+class Scheduled:
+    """A scenario event on the model's event list: the callback, which the model must keep
+    alive because Mesa holds it weakly, and the handle Mesa returned, through which a
+    pending event is cancelled (sim.model.snapshot.reschedule)."""
 
-    Returns the callbacks: Mesa holds events weakly, so the model must keep them.
-    """
-    callbacks = []
-    for cfg in events:
-        callback = partial(build_event(cfg).fire, model)
-        model.schedule_event(callback, at=cfg.at - 0.5)
-        callbacks.append(callback)
-    return callbacks
+    callback: partial[None]
+    handle: Event
+
+
+def schedule(model: AccessModel, events: tuple[EventConfig, ...]) -> list[Scheduled]:
+    """Put the scenario's events on the model's event list, in the given order (the firing
+    order within a month)."""
+    return [
+        Scheduled(callback, model.schedule_event(callback, at=cfg.at - 0.5))
+        for cfg in events
+        for callback in [partial(build_event(cfg).fire, model)]
+    ]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from functools import partial
 from typing import Any
 
 import mesa
@@ -13,7 +12,7 @@ import numpy as np
 
 from sim.config import Benchmarking, Config
 from sim.model.developer import Developer
-from sim.model.events import schedule
+from sim.model.events import Scheduled, schedule
 from sim.model.lab import Lab, Route
 from sim.model.market import best_alternative_lead, settle
 from sim.model.metrics import collector
@@ -104,7 +103,7 @@ class AccessModel(PublicWorld, mesa.Model):  # type: ignore[misc]
         )
         Developer.create_agents(self, self.population.n, np.arange(self.population.n))
 
-        self._event_callbacks: list[partial[None]] = schedule(self, config.scenario.events)
+        self._scheduled: list[Scheduled] = schedule(self, config.scenario.events)
         self.open_access()
         self.choose_providers(initial=True)
         settle(self, invest=False)

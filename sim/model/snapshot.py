@@ -33,12 +33,12 @@ def reschedule(model: AccessModel, config: Config) -> None:
     order, and so the firing order within a month, that a run built from `config` has).
     `config` must otherwise equal the model's config (sim.experiment.pairing checks)."""
     now = float(model.time)
-    ours = {id(cb) for cb in model._event_callbacks}
-    pending = [ev for ev in model._event_list._events if not ev.CANCELED and id(ev.fn()) in ours]
-    withdrawn = {id(ev.fn()) for ev in pending}
-    for ev in pending:
-        model._event_list.remove(ev)
-    fired = [cb for cb in model._event_callbacks if id(cb) not in withdrawn]
+    fired = []
+    for scheduled in model._scheduled:
+        if scheduled.handle.time > now:
+            scheduled.handle.cancel()
+        else:
+            fired.append(scheduled)
     future = tuple(ev for ev in config.scenario.events if ev.at - 0.5 > now)
     model.config = config
-    model._event_callbacks = fired + schedule(model, future)
+    model._scheduled = fired + schedule(model, future)
