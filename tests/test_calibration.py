@@ -98,3 +98,41 @@ def test_the_shipped_fit_and_predictions_cover_every_target_and_quantity() -> No
         assert list(predictions.columns) == ["quantity", "period", "median", "lo90", "hi90"]
         assert set(zip(predictions["quantity"], predictions["period"], strict=True)) == PREDICTED
         assert predictions[["median", "lo90", "hi90"]].notna().all().all()
+
+
+def test_the_calibration_report_answers_from_the_files_and_offers_every_table(
+    tmp_path: Path,
+) -> None:
+    """The report's answer and its CSV downloads against the calibration files read with
+    pandas and numpy; the shipped page carries the same tables as a fresh build."""
+    import re
+    import shutil
+
+    from report_page import parse
+
+    from sim.report.calibration import build_calibration_report
+
+    folder = tmp_path / "calibration"
+    shutil.copytree(SHIPPED_DIR, folder)
+    page = parse(build_calibration_report(folder))
+    fit_csv = pd.read_csv(folder / "fit.csv")
+    text = " ".join(page.text)
+    inside = re.search(r"90% band for (\d+) of (\d+) targets", text)
+    assert inside is not None
+    assert (int(inside[1]), int(inside[2])) == (int(fit_csv["inside"].sum()), len(fit_csv))
+
+    pd.testing.assert_frame_equal(page.downloads["fit.csv"][fit_csv.columns], fit_csv)
+    for name in ("predictions.csv", "predictions_strategic.csv"):
+        pd.testing.assert_frame_equal(page.downloads[name], pd.read_csv(folder / name))
+    particles = pd.read_csv(folder / "posterior" / "particles.csv")
+    weights = particles["weight"] / particles["weight"].sum()
+    params = page.downloads["parameters.csv"].set_index("parameter")
+    for name in params.index:
+        expected = float(np.sum(weights * particles[name]))
+        assert params.loc[name, "posterior mean"] == pytest.approx(expected, rel=1e-9)
+    pd.testing.assert_frame_equal(page.downloads["posterior_data.csv"], particles)
+
+    shipped = parse(SHIPPED_DIR / "report.html")
+    assert shipped.downloads.keys() == page.downloads.keys()
+    for name, frame in page.downloads.items():
+        pd.testing.assert_frame_equal(shipped.downloads[name], frame)

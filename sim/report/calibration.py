@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from markupsafe import Markup
@@ -15,7 +16,7 @@ from sim.calibration.fit import CALIBRATED, priors
 from sim.calibration.observed import not_compared
 from sim.calibration.posterior import Posterior
 from sim.experiment.store import atomic_path
-from sim.report.html import FigureEmbedder, html_table, render
+from sim.report.html import FigureEmbedder, render
 from sim.viz.calibration import fit_figure, posterior_figure
 
 REPORT = "report.html"
@@ -30,79 +31,31 @@ def _paragraph(text: str) -> Markup:
     return render("message.html.j2", text=text)
 
 
+NUMERIC = ["data", "median", "lo90", "hi90"]
+PREDICTIONS = (
+    ("predictions.csv", "Predictions, scripted restrictions only"),
+    ("predictions_strategic.csv", "Predictions, strategic providers alongside"),
+)
+
+
 def build_calibration_report(folder: str | Path) -> Path:
-    """Write `<folder>/report.html` from the posterior, fit and predictions files."""
+    """Write `<folder>/report.html` from the posterior, fit and predictions files. Every
+    table and the data behind each figure can be downloaded from the page as CSV (and are
+    written beside it under `<folder>/report/`)."""
     path = Path(folder)
     posterior = Posterior.load(path / "posterior", list(CALIBRATED))
     summary = json.loads((path / "posterior" / "summary.json").read_text())
     fit = pd.read_csv(path / "fit.csv")
     figures = FigureEmbedder(path / "report")
-    missed = fit.loc[~fit["inside"], "target"].tolist()
-    history = summary.get("history") or []
-    last = history[-1] if history else {}
-    answer = (
-        f"The history world was calibrated to {len(fit)} targets by ABC-SMC: "
-        f"{len(history)} generations, {summary.get('n_simulations', '?')} simulations, final "
-        f"tolerance {last.get('epsilon', float('nan')):.3g} (a typical miss in units of the "
-        f"targets' scales), effective sample size {posterior.ess:.0f}. The data fall inside "
-        f"the model's 90% band for {int(fit['inside'].sum())} of {len(fit)} targets; the "
-        f"model misses {', '.join(missed) if missed else 'none'}."
-    )
-    prior_sd = {p.name: p.sd for p in priors()}
-    mean, sd = posterior.mean(), posterior.sd()
-    params = pd.DataFrame(
-        {
-            "parameter": list(CALIBRATED),
-            "posterior mean": [mean[n] for n in CALIBRATED],
-            "posterior sd": [sd[n] for n in CALIBRATED],
-            "prior sd": [prior_sd[n] for n in CALIBRATED],
-            "sd ratio": [sd[n] / prior_sd[n] for n in CALIBRATED],
-        }
-    )
-    shown_fit = fit[["target", "data", "median", "lo90", "hi90", "inside", "source"]]
     sections = [
-        ("Answer", _paragraph(answer)),
-        (
-            "Fit",
-            Markup("").join(
-                [
-                    html_table(shown_fit, ["data", "median", "lo90", "hi90"]),
-                    figures.embed(
-                        fit_figure(fit),
-                        "fit",
-                        "Each target's data (the zero line) against the model's median and 90% "
-                        "band over posterior draws and seeds, in units of the target's scale.",
-                    ),
-                    _paragraph(
-                        "Not compared: "
-                        + "; ".join(f"{k}: {why}" for k, why in not_compared().items())
-                        + "."
-                    ),
-                ]
-            ),
-        ),
-        (
-            "Parameters",
-            Markup("").join(
-                [
-                    html_table(params, ["posterior mean", "posterior sd", "prior sd", "sd ratio"]),
-                    figures.embed(
-                        posterior_figure(posterior, priors()),
-                        "posterior",
-                        "Weighted posterior particles of each calibrated parameter, over its "
-                        "whole prior range: a flat histogram means the data say little.",
-                    ),
-                ]
-            ),
-        ),
+        ("Answer", _paragraph(_answer(fit, posterior, summary))),
+        ("Fit", _fit_section(fit, figures)),
+        ("Parameters", _parameters_section(posterior, figures)),
     ]
-    for name, title in (
-        ("predictions.csv", "Predictions, scripted restrictions only"),
-        ("predictions_strategic.csv", "Predictions, strategic providers alongside"),
-    ):
+    for name, title in PREDICTIONS:
         if (path / name).is_file():
             table = pd.read_csv(path / name)
-            sections.append((title, html_table(table, ["median", "lo90", "hi90"])))
+            sections.append((title, figures.table(table, Path(name).stem, NUMERIC)))
     sections.append(("Sources", _paragraph(ATTRIBUTION)))
     doc = render(
         "page.html.j2",
@@ -117,3 +70,66 @@ def build_calibration_report(folder: str | Path) -> Path:
         tmp.write_text(doc, encoding="utf-8")
         tmp.chmod(0o644)
     return target
+
+
+def _answer(fit: pd.DataFrame, posterior: Posterior, summary: dict[str, Any]) -> str:
+    missed = fit.loc[~fit["inside"], "target"].tolist()
+    history = summary.get("history") or []
+    last = history[-1] if history else {}
+    return (
+        f"The history world was calibrated to {len(fit)} targets by ABC-SMC: "
+        f"{len(history)} generations, {summary.get('n_simulations', '?')} simulations, final "
+        f"tolerance {last.get('epsilon', float('nan')):.3g} (a typical miss in units of the "
+        f"targets' scales), effective sample size {posterior.ess:.0f}. The data fall inside "
+        f"the model's 90% band for {int(fit['inside'].sum())} of {len(fit)} targets; the "
+        f"model misses {', '.join(missed) if missed else 'none'}."
+    )
+
+
+def _fit_section(fit: pd.DataFrame, figures: FigureEmbedder) -> Markup:
+    shown = fit[["target", "data", "median", "lo90", "hi90", "inside", "source"]]
+    not_shown = fit[[c for c in fit.columns if c not in shown.columns]]
+    return Markup("").join(
+        [
+            figures.table(shown, "fit", NUMERIC, extra=not_shown),
+            figures.embed(
+                fit_figure(fit),
+                "fit_figure",
+                "Each target's data (the zero line) against the model's median and 90% "
+                "band over posterior draws and seeds, in units of the target's scale.",
+                data=fit,
+            ),
+            _paragraph(
+                "Not compared: "
+                + "; ".join(f"{k}: {why}" for k, why in not_compared().items())
+                + "."
+            ),
+        ]
+    )
+
+
+def _parameters_section(posterior: Posterior, figures: FigureEmbedder) -> Markup:
+    prior_sd = {p.name: p.sd for p in priors()}
+    mean, sd = posterior.mean(), posterior.sd()
+    params = pd.DataFrame(
+        {
+            "parameter": list(CALIBRATED),
+            "posterior mean": [mean[n] for n in CALIBRATED],
+            "posterior sd": [sd[n] for n in CALIBRATED],
+            "prior sd": [prior_sd[n] for n in CALIBRATED],
+            "sd ratio": [sd[n] / prior_sd[n] for n in CALIBRATED],
+        }
+    )
+    numeric = ["posterior mean", "posterior sd", "prior sd", "sd ratio"]
+    return Markup("").join(
+        [
+            figures.table(params, "parameters", numeric),
+            figures.embed(
+                posterior_figure(posterior, priors()),
+                "posterior",
+                "Weighted posterior particles of each calibrated parameter, over its "
+                "whole prior range: a flat histogram means the data say little.",
+                data=posterior.particles,
+            ),
+        ]
+    )
