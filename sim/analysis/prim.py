@@ -119,28 +119,9 @@ def prim(
     i = int(traj.loc[dense, "coverage"].idxmax()) if len(dense) else int(traj["density"].idxmax())
     box.select(i)
     initial = model.box_init
-    while True:
-        qps = {d: _qp(box.p_values[i], d) for d in _restricted(box.box_lims[i], initial)}
-        worst = max(qps, key=lambda d: qps[d], default=None)
-        if worst is None or len(qps) < 2 or not qps[worst] > significance:
-            break
-        box.drop_restriction(worst, i)
-        i = len(box.box_lims) - 1
-        box.select(i)
+    i = _drop_unsupported(box, i, initial, significance)
     traj = box.peeling_trajectory.reset_index(drop=True)
-    lims = box.box_lims[i]
-    restrictions, limits = [], {}
-    for dim in _restricted(lims, initial):
-        qp = _qp(box.p_values[i], dim)
-        if pd.api.types.is_numeric_dtype(x[dim]):
-            lo, hi = float(lims.loc[0, dim]), float(lims.loc[1, dim])
-            low = lo if lo > float(initial.loc[0, dim]) else None
-            high = hi if hi < float(initial.loc[1, dim]) else None
-            restrictions.append(Restriction(dim, low, high, qp=qp))
-            limits[dim] = (lo, hi)
-        else:
-            kept = tuple(sorted(str(v) for v in lims.loc[0, dim]))
-            restrictions.append(Restriction(dim, None, None, kept, qp))
+    restrictions, limits = _restrictions(x, box.box_lims[i], box.p_values[i], initial)
     row = traj.loc[i]
     return PrimResult(
         tuple(restrictions),
@@ -153,6 +134,39 @@ def prim(
         i,
         limits,
     )
+
+
+def _drop_unsupported(box: Any, i: int, initial: Any, significance: float) -> int:
+    """Drop box `i`'s least significant restriction while its quasi-p value exceeds
+    `significance` and more than one remains; returns the index of the box kept."""
+    while True:
+        qps = {d: _qp(box.p_values[i], d) for d in _restricted(box.box_lims[i], initial)}
+        worst = max(qps, key=lambda d: qps[d], default=None)
+        if worst is None or len(qps) < 2 or not qps[worst] > significance:
+            return i
+        box.drop_restriction(worst, i)
+        i = len(box.box_lims) - 1
+        box.select(i)
+
+
+def _restrictions(
+    x: pd.DataFrame, lims: Any, p_values: Mapping[str, Any], initial: Any
+) -> tuple[list[Restriction], dict[str, tuple[float, float]]]:
+    """The box's restrictions in words (a bound only where it cuts the initial box; the
+    categories kept), and its numeric limits for drawing."""
+    restrictions, limits = [], {}
+    for dim in _restricted(lims, initial):
+        qp = _qp(p_values, dim)
+        if pd.api.types.is_numeric_dtype(x[dim]):
+            lo, hi = float(lims.loc[0, dim]), float(lims.loc[1, dim])
+            low = lo if lo > float(initial.loc[0, dim]) else None
+            high = hi if hi < float(initial.loc[1, dim]) else None
+            restrictions.append(Restriction(dim, low, high, qp=qp))
+            limits[dim] = (lo, hi)
+        else:
+            kept = tuple(sorted(str(v) for v in lims.loc[0, dim]))
+            restrictions.append(Restriction(dim, None, None, kept, qp))
+    return restrictions, limits
 
 
 def _qp(p_values: Mapping[str, Any], dim: str) -> float:

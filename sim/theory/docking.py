@@ -31,6 +31,16 @@ def average_payoff(matrix: list[list[float]], counts: list[int], strategy: int) 
     return total / (sum(counts) - 1)
 
 
+def _initial_counts(initial: npt.ArrayLike | None, n: int, Z: int) -> list[int]:
+    """Agents per strategy at the start: `initial` checked, or as even as possible."""
+    if initial is None:
+        return [Z // n + (s < Z % n) for s in range(n)]
+    counts = [int(c) for c in np.asarray(initial).tolist()]
+    if len(counts) != n or min(counts) < 0 or sum(counts) != Z:
+        raise ValueError(f"initial must give {n} non-negative counts summing to Z = {Z}")
+    return counts
+
+
 def simulate_revisions(
     payoffs: npt.ArrayLike,
     Z: int,
@@ -66,12 +76,7 @@ def simulate_revisions(
         raise ValueError(f"events must be a multiple of batches = {batches}, got {events}")
     if not isinstance(rng, np.random.Generator):
         raise ValueError(f"rng must be a numpy Generator, got {type(rng).__name__}")
-    if initial is None:
-        counts = [Z // n + (s < Z % n) for s in range(n)]
-    else:
-        counts = [int(c) for c in np.asarray(initial).tolist()]
-        if len(counts) != n or min(counts) < 0 or sum(counts) != Z:
-            raise ValueError(f"initial must give {n} non-negative counts summing to Z = {Z}")
+    counts = _initial_counts(initial, n, Z)
     strategy = [s for s, c in enumerate(counts) for _ in range(c)]
     matrix: list[list[float]] = a.tolist()
     per_batch = events // batches

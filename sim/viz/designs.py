@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
@@ -79,7 +80,22 @@ def prim_figure(
     Right: the cases over the box's first two restricted parameters, with the box drawn."""
     fig = Figure(figsize=(11, 4.6), layout="constrained")
     left, right = fig.subplots(1, 2)
-    sc = left.scatter(
+    _trajectory_panel(fig, left, trajectory, chosen)
+    dims = [d for d in limits if d in x.columns][:2]
+    numeric = [c for c in x.columns if pd.api.types.is_numeric_dtype(x[c])]
+    dims += [c for c in numeric if c not in dims][: 2 - len(dims)]
+    if len(dims) == 2:
+        _box_panel(right, x, np.asarray(y, dtype=bool), (dims[0], dims[1]), limits, case)
+    else:
+        right.set_visible(False)
+    fig.suptitle(title)
+    return fig
+
+
+def _trajectory_panel(fig: Figure, ax: Axes, trajectory: pd.DataFrame, chosen: int) -> None:
+    """Coverage against density of every box on the peeling trajectory, coloured by how
+    many parameters each restricts, the chosen box ringed."""
+    sc = ax.scatter(
         trajectory["coverage"],
         trajectory["density"],
         c=trajectory["res_dim"],
@@ -88,7 +104,7 @@ def prim_figure(
         s=28,
         label="boxes on the trajectory",
     )
-    left.scatter(
+    ax.scatter(
         [trajectory["coverage"].iloc[chosen]],
         [trajectory["density"].iloc[chosen]],
         s=160,
@@ -98,52 +114,55 @@ def prim_figure(
         label="chosen box",
     )
     top = int(trajectory["res_dim"].max()) if len(trajectory) else 0
-    fig.colorbar(sc, ax=left, label="restricted parameters (count)", ticks=range(top + 1))
-    left.set(
+    fig.colorbar(sc, ax=ax, label="restricted parameters (count)", ticks=range(top + 1))
+    ax.set(
         title="Peeling trajectory",
         xlabel="coverage (share of all cases inside the box, 0-1)",
         ylabel="density (share of the box that are cases, 0-1)",
     )
-    left.grid(alpha=0.3)
-    left.legend(loc="lower left", frameon=False)
-    dims = [d for d in limits if d in x.columns][:2]
-    numeric = [c for c in x.columns if pd.api.types.is_numeric_dtype(x[c])]
-    dims += [c for c in numeric if c not in dims][: 2 - len(dims)]
-    if len(dims) == 2:
-        a, b = dims
-        hit = np.asarray(y, dtype=bool)
-        right.scatter(
-            x.loc[~hit, a],
-            x.loc[~hit, b],
-            s=18,
-            color=PALETTE[7],
-            alpha=0.5,
-            marker="o",
-            label="not a case",
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower left", frameon=False)
+
+
+def _box_panel(
+    ax: Axes,
+    x: pd.DataFrame,
+    hit: np.ndarray,
+    dims: tuple[str, str],
+    limits: Mapping[str, tuple[float, float]],
+    case: str,
+) -> None:
+    """The cases and the others over two parameters, with the box's limits on them drawn
+    (a parameter the box does not restrict spans its observed range)."""
+    a, b = dims
+    ax.scatter(
+        x.loc[~hit, a],
+        x.loc[~hit, b],
+        s=18,
+        color=PALETTE[7],
+        alpha=0.5,
+        marker="o",
+        label="not a case",
+    )
+    ax.scatter(x.loc[hit, a], x.loc[hit, b], s=26, color=PALETTE[1], marker="X", label=case)
+    lo_a, hi_a = limits.get(a, (float(x[a].min()), float(x[a].max())))
+    lo_b, hi_b = limits.get(b, (float(x[b].min()), float(x[b].max())))
+    ax.add_patch(
+        Rectangle(
+            (lo_a, lo_b),
+            hi_a - lo_a,
+            hi_b - lo_b,
+            fill=False,
+            edgecolor=PALETTE[0],
+            linewidth=2,
+            linestyle="-",
+            label="PRIM box",
         )
-        right.scatter(x.loc[hit, a], x.loc[hit, b], s=26, color=PALETTE[1], marker="X", label=case)
-        lo_a, hi_a = limits.get(a, (float(x[a].min()), float(x[a].max())))
-        lo_b, hi_b = limits.get(b, (float(x[b].min()), float(x[b].max())))
-        right.add_patch(
-            Rectangle(
-                (lo_a, lo_b),
-                hi_a - lo_a,
-                hi_b - lo_b,
-                fill=False,
-                edgecolor=PALETTE[0],
-                linewidth=2,
-                linestyle="-",
-                label="PRIM box",
-            )
-        )
-        right.set(
-            xlabel=param_label(f"param__{a}"),
-            ylabel=param_label(f"param__{b}"),
-            title="Cases and the box (its first two restrictions)",
-        )
-        right.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
-        right.grid(alpha=0.3)
-    else:
-        right.set_visible(False)
-    fig.suptitle(title)
-    return fig
+    )
+    ax.set(
+        xlabel=param_label(f"param__{a}"),
+        ylabel=param_label(f"param__{b}"),
+        title="Cases and the box (its first two restrictions)",
+    )
+    ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
+    ax.grid(alpha=0.3)
