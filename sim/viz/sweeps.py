@@ -8,7 +8,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from matplotlib.colors import Normalize
+from matplotlib.axes import Axes
+from matplotlib.colors import Colormap, Normalize
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
@@ -155,7 +156,44 @@ def heatmap_figure(
 ) -> Figure:
     """The mean of `metric` over runs in each cell of two swept parameters (one panel per
     value of `facet`), on one colour scale, each cell labelled with its value."""
-    orders = dict(orders or {})
+    xs, ys, facets, grids = _cell_means(outcomes, x, y, metric, facet, dict(orders or {}))
+    finite = np.concatenate([g[np.isfinite(g)] for g in grids]) if grids else np.array([0.0])
+    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    if diverging:
+        bound = max(abs(lo), abs(hi)) or 1.0
+        norm = Normalize(-bound, bound)
+    else:
+        norm = Normalize(lo, hi if hi > lo else lo + 1e-9)
+    cmap = DIVERGING if diverging else SEQUENTIAL
+    spread = hi - lo if hi > lo else abs(hi) or 1.0
+    digits = int(np.clip(2 - np.floor(np.log10(spread)), 1, 4))
+    fig, axes = panel_grid(len(facets), size=(3.6, 3.0))
+    image = None
+    for ax, f, grid in zip(axes, facets, grids, strict=True):
+        image = ax.imshow(grid, cmap=cmap, norm=norm, origin="lower", aspect="auto")
+        _label_cells(ax, grid, cmap, norm, digits)
+        ax.set_xticks(range(len(xs)), [value_label(x, v) for v in xs])
+        ax.set_yticks(range(len(ys)), [value_label(y, v) for v in ys])
+        ax.set_title(f"{value_label(facet, f)}" if facet else metric_name(metric), fontsize=10)
+    fig.supxlabel(param_label(x))
+    fig.supylabel(textwrap.fill(param_label(y), 40))
+    assert image is not None
+    fig.colorbar(image, ax=axes, label=textwrap.fill(metric_label(metric), 45), shrink=0.9)
+    # Wrapped to the figure's width, so a long title is never cut at the edges.
+    fig.suptitle(textwrap.fill(title, int(9 * fig.get_figwidth())))
+    return fig
+
+
+def _cell_means(
+    outcomes: pd.DataFrame,
+    x: str,
+    y: str,
+    metric: str,
+    facet: str | None,
+    orders: Mapping[str, Sequence[str]],
+) -> tuple[list[str], list[str], list[str], list[np.ndarray]]:
+    """The values of x, y and the facet (declared order first, then the rest sorted) and,
+    per facet, the grid of mean `metric` in display units (NaN where a cell has no run)."""
 
     def order(col: str) -> list[str]:
         present = [str(v) for v in outcomes[col].astype(str).unique()]
@@ -173,43 +211,24 @@ def heatmap_figure(
         table = sub.pivot_table(index=y, columns=x, values=metric, aggfunc="mean")
         grid = table.reindex(index=ys, columns=xs).to_numpy(dtype=float)
         grids.append(grid * display_scale(metric))
-    finite = np.concatenate([g[np.isfinite(g)] for g in grids]) if grids else np.array([0.0])
-    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
-    if diverging:
-        bound = max(abs(lo), abs(hi)) or 1.0
-        norm = Normalize(-bound, bound)
-    else:
-        norm = Normalize(lo, hi if hi > lo else lo + 1e-9)
-    cmap = DIVERGING if diverging else SEQUENTIAL
-    spread = hi - lo if hi > lo else abs(hi) or 1.0
-    digits = int(np.clip(2 - np.floor(np.log10(spread)), 1, 4))
-    fig, axes = panel_grid(len(facets), size=(3.6, 3.0))
-    image = None
-    for ax, f, grid in zip(axes, facets, grids, strict=True):
-        image = ax.imshow(grid, cmap=cmap, norm=norm, origin="lower", aspect="auto")
-        for (i, j), v in np.ndenumerate(grid):
-            if np.isfinite(v):
-                r, g, b, _ = cmap(norm(v))
-                dark = 0.299 * r + 0.587 * g + 0.114 * b < 0.5
-                ax.text(
-                    j,
-                    i,
-                    f"{v:.{digits}f}",
-                    ha="center",
-                    va="center",
-                    fontsize=9,
-                    color="white" if dark else "black",
-                )
-        ax.set_xticks(range(len(xs)), [value_label(x, v) for v in xs])
-        ax.set_yticks(range(len(ys)), [value_label(y, v) for v in ys])
-        ax.set_title(f"{value_label(facet, f)}" if facet else metric_name(metric), fontsize=10)
-    fig.supxlabel(param_label(x))
-    fig.supylabel(textwrap.fill(param_label(y), 40))
-    assert image is not None
-    fig.colorbar(image, ax=axes, label=textwrap.fill(metric_label(metric), 45), shrink=0.9)
-    # Wrapped to the figure's width, so a long title is never cut at the edges.
-    fig.suptitle(textwrap.fill(title, int(9 * fig.get_figwidth())))
-    return fig
+    return xs, ys, facets, grids
+
+
+def _label_cells(ax: Axes, grid: np.ndarray, cmap: Colormap, norm: Normalize, digits: int) -> None:
+    """Each finite cell's value written on it, white on dark colours and black on light."""
+    for (i, j), v in np.ndenumerate(grid):
+        if np.isfinite(v):
+            r, g, b, _ = cmap(norm(v))
+            dark = 0.299 * r + 0.587 * g + 0.114 * b < 0.5
+            ax.text(
+                j,
+                i,
+                f"{v:.{digits}f}",
+                ha="center",
+                va="center",
+                fontsize=9,
+                color="white" if dark else "black",
+            )
 
 
 # --- (d) the innovation-trust frontier ---------------------------------------------------------
@@ -228,15 +247,7 @@ def frontier_figure(
     """One point per group (e.g. per policy) at its mean `x_metric` and `y_metric`, with 95%
     CI whiskers in both directions (from :func:`sim.analysis.group_estimates`); the groups in
     `front` (the efficient ones) are joined by a dashed line."""
-    point: dict[str, dict[str, tuple[float, float, float, int]]] = {}
-    for m in (x_metric, y_metric):
-        rows = estimates[estimates["metric"] == m]
-        point[m] = {
-            str(g): (float(mean), float(lo), float(hi), int(n))
-            for g, mean, lo, hi, n in zip(
-                rows[group], rows["mean"], rows["ci_low"], rows["ci_high"], rows["n"], strict=True
-            )
-        }
+    point = {m: _estimates_by_group(estimates, group, m) for m in (x_metric, y_metric)}
     groups = [g for g in (order or list(point[x_metric])) if g in point[x_metric]]
     colours = group_colours(groups)
     fig = Figure(figsize=(8, 6), layout="constrained")
@@ -260,6 +271,36 @@ def frontier_figure(
         ax.plot(fx, fy, color="dimgrey", linestyle="--", linewidth=1, label="efficient frontier")
     xs = np.array([point[x_metric][g][0] for g in groups])
     ys = np.array([point[y_metric][g][0] for g in groups])
+    _name_points(ax, group, groups, xs, ys)
+    ax.set(title=title, xlabel=metric_label(x_metric), ylabel=metric_label(y_metric))
+    ax.grid(alpha=0.3)
+    what = param_label(group) if group.startswith("param__") else group
+    fig.legend(
+        *ax.get_legend_handles_labels(),
+        loc="outside lower center",
+        ncols=3,
+        frameon=False,
+        title=f"{what} (whiskers: 95% CI)",
+    )
+    return fig
+
+
+def _estimates_by_group(
+    estimates: pd.DataFrame, group: str, metric: str
+) -> dict[str, tuple[float, float, float, int]]:
+    """Per group: the mean of `metric`, its 95% CI and the number of runs."""
+    rows = estimates[estimates["metric"] == metric]
+    return {
+        str(g): (float(mean), float(lo), float(hi), int(n))
+        for g, mean, lo, hi, n in zip(
+            rows[group], rows["mean"], rows["ci_low"], rows["ci_high"], rows["n"], strict=True
+        )
+    }
+
+
+def _name_points(ax: Axes, group: str, groups: list[str], xs: np.ndarray, ys: np.ndarray) -> None:
+    """Each point named beside it; points within 1% of the axes' spread of each other share
+    one label ("a = b"), which is how ties show; labels on the right third point left."""
     near = 0.01 * max(float(np.ptp(xs)), 1e-12), 0.01 * max(float(np.ptp(ys)), 1e-12)
     at_point: dict[tuple[float, float], list[str]] = {}
     for g, gx, gy in zip(groups, xs, ys, strict=True):
@@ -278,14 +319,3 @@ def frontier_figure(
             ha="right" if right else "left",
             fontsize=8,
         )
-    ax.set(title=title, xlabel=metric_label(x_metric), ylabel=metric_label(y_metric))
-    ax.grid(alpha=0.3)
-    what = param_label(group) if group.startswith("param__") else group
-    fig.legend(
-        *ax.get_legend_handles_labels(),
-        loc="outside lower center",
-        ncols=3,
-        frameon=False,
-        title=f"{what} (whiskers: 95% CI)",
-    )
-    return fig
