@@ -38,16 +38,8 @@ def forest_figure(
     ax = fig.subplots()
     spread = 0.6 / max(len(horizons), 1)
     for k, h in enumerate(horizons):
-        rows = findings[findings[series] == h].set_index("metric")
-        rows = rows[~rows.index.duplicated()]
-        ys, xs, lows, highs = [], [], [], []
-        for i, m in enumerate(metrics):
-            if m in rows.index and np.isfinite(rows.at[m, "change_pct"]):
-                ys.append(i + (k - (len(horizons) - 1) / 2) * spread)
-                xs.append(float(rows.at[m, "change_pct"]))
-                lows.append(float(rows.at[m, "change_pct_low"]))
-                highs.append(float(rows.at[m, "change_pct_high"]))
-        x, lo, hi = np.array(xs), np.array(lows), np.array(highs)
+        offset = (k - (len(horizons) - 1) / 2) * spread
+        ys, x, lo, hi = _changes(findings[findings[series] == h], metrics, offset)
         err = np.nan_to_num(np.vstack([x - lo, hi - x]).reshape(2, -1)) if len(x) else None
         ax.errorbar(
             x,
@@ -84,3 +76,23 @@ def forest_figure(
     )
     fig.suptitle(textwrap.fill(title, 60), fontsize=10)
     return fig
+
+
+def _changes(
+    rows: pd.DataFrame, metrics: list[str], offset: float
+) -> tuple[list[float], np.ndarray, np.ndarray, np.ndarray]:
+    """One series' rows: each metric's row position (its index plus `offset`) and its
+    change in % with the interval's ends, for the metrics that have a finite change."""
+    first = rows.drop_duplicates("metric").set_index("metric")
+    change, low, high = (
+        first[c].astype(float).to_dict()
+        for c in ("change_pct", "change_pct_low", "change_pct_high")
+    )
+    ys, xs, lows, highs = [], [], [], []
+    for i, m in enumerate(metrics):
+        if m in change and np.isfinite(change[m]):
+            ys.append(i + offset)
+            xs.append(change[m])
+            lows.append(low[m])
+            highs.append(high[m])
+    return ys, np.array(xs), np.array(lows), np.array(highs)
