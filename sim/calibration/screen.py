@@ -44,7 +44,7 @@ def _distance(params: dict[str, float], seeds: Sequence[int]) -> float:
 
 def screen(
     candidates: Sequence[Prior] = fit.CANDIDATES,
-    trajectories: int = 8,
+    trajectories: int = 10,
     seeds: int = 2,
     seed: int = 0,
     n_jobs: int = -1,
@@ -72,7 +72,7 @@ def screen(
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--trajectories", type=int, default=8)
+    parser.add_argument("--trajectories", type=int, default=10)
     parser.add_argument("--seeds", type=int, default=2)
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
