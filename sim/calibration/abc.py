@@ -235,16 +235,7 @@ def calibrate(
         return Posterior.from_db(db_path)
     db = f"sqlite:///{db_path.resolve()}"
     simulation = Simulation(simulate, priors, tuple(observed), int(seed))
-    prior = pyabc.Distribution(
-        **{
-            internal_name(p): pyabc.RV(
-                "uniform",
-                math.log10(p.low) if p.log else p.low,
-                math.log10(p.high / p.low) if p.log else p.high - p.low,
-            )
-            for p in priors
-        }
-    )
+    prior = _prior_distribution(priors)
     x_0 = {k: float(v) for k, v in observed.items()}
     started = time.perf_counter()
     with _sampler(budget, progress) as sampler:
@@ -274,6 +265,23 @@ def calibrate(
             if _finished(db_path, generation + 1, budget, progress):
                 break
     return Posterior.from_db(db_path)
+
+
+def _prior_distribution(priors: tuple[Prior, ...]) -> Any:
+    """pyabc's prior: each parameter uniform over its range, on the log10 scale for a
+    log-uniform prior (under its internal name)."""
+    import pyabc
+
+    return pyabc.Distribution(
+        **{
+            internal_name(p): pyabc.RV(
+                "uniform",
+                math.log10(p.low) if p.log else p.low,
+                math.log10(p.high / p.low) if p.log else p.high - p.low,
+            )
+            for p in priors
+        }
+    )
 
 
 def _check(
