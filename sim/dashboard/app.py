@@ -25,7 +25,7 @@ from solara.core import component
 from solara.server import settings as server_settings
 
 from sim.dashboard.feed import feed, monitor
-from sim.dashboard.figures import DIFFERENCES, VIEWS
+from sim.dashboard.figures import DIFFERENCES, VIEWS, View
 from sim.dashboard.live import DEFAULTS, MODEL_PARAMS, PRESETS, DashboardModel, preset_data
 
 FILL = ".ar-figure img { width: 100%; height: auto; }"
@@ -58,15 +58,14 @@ def _figure_view(name: str) -> Callable[[DashboardModel], None]:
     def figure_view(model: DashboardModel) -> None:
         run = model.run
         gap, set_gap = use_state(False)
-        views = use_memo(
-            lambda: (
-                (VIEWS[name](run), DIFFERENCES[name](run) if name in DIFFERENCES else None)
-                if run
-                else None
-            ),
-            [id(run)],
-        )
-        view = views[1] if views and gap and views[1] else views[0] if views else None
+
+        def make() -> tuple[View | None, View | None]:
+            if run is None:
+                return None, None
+            return VIEWS[name](run), DIFFERENCES[name](run) if name in DIFFERENCES else None
+
+        plain, difference = use_memo(make, [id(run)])
+        view = difference if gap and difference else plain
         key = [id(run), run.month if run else -1, len(run.interventions) if run else 0, gap]
 
         def draw() -> bytes | None:
@@ -188,7 +187,7 @@ def _shown(value: Any, unit: str) -> str:
     return f"{number} {unit}".strip()
 
 
-SETTING = BLOCK | {"font-size": "16px", "margin-bottom": "0"}
+SETTING = BLOCK | {"margin-bottom": "0"}
 """A setting's name, value and unit, above its slider."""
 
 
