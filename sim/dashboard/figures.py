@@ -45,6 +45,9 @@ class Chart:
     """A timeline's axes: months 0 to the horizon, large ticks, every event of both runs
     marked, encoded in two layers. Subclasses draw their lines in `draw`."""
 
+    zero = False
+    """Whether the value axis always shows zero."""
+
     def __init__(self, run: TwinRun, metric: str, title: str) -> None:
         self.run, self.metric, self.title = run, metric, title
         self.fig = Figure(figsize=FIGSIZE)
@@ -82,9 +85,6 @@ class Chart:
         ticks = locator.tick_values(low - margin, high + margin)
         self.ax.set_ylim(ticks[0], ticks[-1])
         return self.fig
-
-    zero = False
-    """Whether the value axis always shows zero."""
 
     def moving(self) -> list[Artist]:
         """What a month changes: the lines (markers stay once drawn)."""
