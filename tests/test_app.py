@@ -27,7 +27,7 @@ from helpers import REPO
 from PIL import Image
 
 from sim import Config
-from sim.dashboard.figures import VIEWS, Timeline
+from sim.dashboard.figures import FIGSIZE, TICK_PT, VIEWS, Timeline
 from sim.dashboard.live import PRESETS, USER_REASON, DashboardModel, preset_data
 from sim.model.provider import AccessState
 
@@ -238,6 +238,8 @@ def test_dashboard_in_a_real_browser(
             for name in VIEWS:  # a projector's 1280x720 shows every figure without scrolling
                 box = page.locator(f".ar-{name} img").bounding_box()
                 assert box and box["x"] + box["width"] <= 1280 and box["y"] + box["height"] <= 720
+            box = page.locator(".ar-trust img").bounding_box()  # ticks legible on a projector
+            assert box and TICK_PT * box["width"] / (FIGSIZE[0] * 72) >= 18, box
             for leftover in ("Use Threads", "Render Interval", "Time:"):
                 expect(page.get_by_text(leftover)).to_have_count(0)
             page.get_by_text("Scripted cutoff: on/off").click()
@@ -272,12 +274,21 @@ def test_dashboard_in_a_real_browser(
             expect(page.locator(".ar-network .ar-caption")).to_contain_text(
                 "incumbent_api cut off rival"
             )
+            page.locator(".ar-trust").get_by_text("you \u2212 twin").click()
+            expect(page.locator(".ar-trust .ar-caption")).to_contain_text(
+                "your run minus the twin without your revocations"
+            )
+            assert plot("trust") != after["trust"], "the difference view did not replace the plot"
+            box = page.locator(".ar-trust img").bounding_box()
+            assert box and box["x"] + box["width"] <= 1280 and box["y"] + box["height"] <= 720
             shot = tmp_path / "dashboard.png"
             page.screenshot(path=shot, full_page=True)
             shutil.copyfile(shot, SCREENSHOT_COPY)
 
-            ties = page.locator(".v-input").filter(has_text="Social ties per developer")
+            ties = page.locator(".ar-setting-social_degree")
+            expect(ties).to_contain_text("Social ties per developer (even): 6 ties")
             ties.get_by_role("slider").press("ArrowRight")
+            expect(ties).to_contain_text("Social ties per developer (even): 7 ties")
             page.get_by_role("button", name="Reset", exact=True).click()
             expect(page.locator(".ar-error")).to_contain_text(
                 "population.social_degree = 7: expected an even number"

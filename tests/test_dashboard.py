@@ -191,11 +191,12 @@ def test_timelines_mark_the_scripted_cutoff() -> None:
 
 
 def test_your_label_stays_inside_the_axes() -> None:
-    """A revocation made at the latest month sits at the right edge: its label turns back."""
-    run = _run(preset="baseline")
+    """A revocation made near the end of the horizon sits at the right edge: its label turns
+    back into the axes."""
+    run = _run(preset="baseline", horizon=26)
     view = VIEWS["trust"](run)
     assert isinstance(view, Timeline)
-    for _ in range(10):
+    for _ in range(24):
         run.step()
     assert run.revoke("incumbent_api", "rival").done
     run.step()

@@ -69,23 +69,36 @@ def preset_data(name: str, config_dir: Path = CONFIG_DIR) -> dict[str, Any]:
     return _merge(data, raw)
 
 
-def _slider(label: str, value: float, low: float, high: float, step: float) -> dict[str, Any]:
+def _slider(
+    label: str, value: float, low: float, high: float, step: float, unit: str = ""
+) -> dict[str, Any]:
     kind = "SliderInt" if isinstance(step, int) else "SliderFloat"
-    return {"type": kind, "label": label, "value": value, "min": low, "max": high, "step": step}
+    return {
+        "type": kind,
+        "label": label,
+        "value": value,
+        "min": low,
+        "max": high,
+        "step": step,
+        "unit": unit,
+    }
 
 
 MODEL_PARAMS: dict[str, dict[str, Any]] = {
     "preset": {"type": "Select", "label": "Scenario preset", "value": "claude_cutoff"},
     "cutoff": {"type": "Checkbox", "label": "Scripted cutoff: on/off", "value": True},
-    "n_developers": _slider("Developers", 2000, 10, 10_000, 10),
-    "social_degree": _slider("Social ties per developer (even)", 6, 2, 20, 1),
-    "monitoring": _slider("Provider monitoring (x preset)", 1.0, 0.0, 4.0, 0.1),
-    "rival_intensity": _slider("Rival's benchmarking intensity", 0.8, 0.0, 1.0, 0.05),
-    "revocation_shock": _slider("Trust lost on hearing of a revocation", 0.25, 0.0, 1.0, 0.05),
-    "horizon": _slider("Horizon (months)", 60, 6, 120, 1),
+    "n_developers": _slider("Developers", 2000, 10, 10_000, 10, "developers"),
+    "social_degree": _slider("Social ties per developer (even)", 6, 2, 20, 1, "ties"),
+    "monitoring": _slider("Provider monitoring", 1.0, 0.0, 4.0, 0.1, "\u00d7 the preset's"),
+    "rival_intensity": _slider("Rival's benchmarking intensity", 0.8, 0.0, 1.0, 0.05, "(0-1)"),
+    "revocation_shock": _slider(
+        "Trust lost on hearing of a revocation", 0.25, 0.0, 1.0, 0.05, "of trust (0-1)"
+    ),
+    "horizon": _slider("Horizon", 60, 6, 120, 1, "months"),
     "seed": _slider("Seed", 0, 0, 99, 1),
 }
-"""The page's settings, as SolaraViz's inputs; they take effect when the user presses Reset."""
+"""The page's settings (type, label, default value, range, step and unit of each); they take
+effect when the user presses Reset."""
 MODEL_PARAMS["preset"]["values"] = list(PRESETS)
 DEFAULTS = {name: param["value"] for name, param in MODEL_PARAMS.items()}
 
