@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -197,7 +198,7 @@ def _is_loopback(url: str) -> bool:
     return parts.scheme in ("data", "blob") or parts.hostname == "127.0.0.1"
 
 
-@pytest.mark.slow(seconds=60)  # a server and a real browser, driven month by month
+@pytest.mark.slow(seconds=90)  # a server and a real browser, driven month by month
 def test_dashboard_in_a_real_browser(
     chromium: Path, dashboard_url: str, server_log: Path, tmp_path: Path
 ) -> None:
@@ -233,6 +234,26 @@ def test_dashboard_in_a_real_browser(
             def plot(name: str) -> bytes:
                 return page.locator(f".ar-{name} img").screenshot()
 
+            def shown() -> int:
+                return int(page.locator(".ar-month").inner_text().split()[1])
+
+            def reach(n: int) -> None:
+                """Wait until the display shows month `n` or later."""
+                page.wait_for_function(
+                    "n => parseInt(document.querySelector('.ar-month').textContent"
+                    ".split(' ')[1]) >= n",
+                    arg=n,
+                    timeout=90_000,
+                )
+
+            def play_until(n: int) -> None:
+                page.get_by_role("button", name="Play", exact=True).click()
+                reach(n)
+
+            def pause() -> None:
+                page.get_by_role("button", name="Pause", exact=True).click()
+                page.get_by_role("button", name="Step", exact=True).wait_for()
+
             month(0)
             expect(page.locator(".ar-monitor")).to_contain_text("trust in incumbent_api: you ")
             for name in VIEWS:  # a projector's 1280x720 shows every figure without scrolling
@@ -242,6 +263,17 @@ def test_dashboard_in_a_real_browser(
             assert box and TICK_PT * box["width"] / (FIGSIZE[0] * 72) >= 18, box
             for leftover in ("Use Threads", "Render Interval", "Time:"):
                 expect(page.get_by_text(leftover)).to_have_count(0)
+            # The flagship demo: the scripted cutoff at month 24 against the twin without it.
+            expect(page.locator(".ar-monitor")).to_contain_text("gap +0.00")
+            play_until(26)
+            pause()
+            expect(page.locator(".ar-feed")).to_contain_text(
+                "Month 24: incumbent_api cut rival to evaluation only"
+            )
+            expect(page.locator(".ar-monitor")).to_contain_text("gap \u2212")
+            page.get_by_role("button", name="Reset", exact=True).click()
+            month(0)
+
             page.get_by_text("Scripted cutoff: on/off").click()
             page.locator(".v-select").filter(has_text="Scenario preset").click()
             page.get_by_role("option", name="baseline").click()
@@ -297,7 +329,19 @@ def test_dashboard_in_a_real_browser(
             ties.get_by_role("slider").press("ArrowLeft")
             page.get_by_role("button", name="Reset", exact=True).click()
             month(0)
-            step_to(1)
+
+            # Revoking while playing: recorded at the month on screen; the display goes on.
+            play_until(3)
+            clicked_at = shown()
+            page.get_by_role("button", name="Revoke access now").click()
+            answered_at = shown()
+            by_you = "incumbent_api revoked rival's access (by you)"
+            expect(page.locator(".ar-feed")).to_contain_text(by_you)
+            line = re.search(rf"Month (\d+): {re.escape(by_you)}", page.inner_text(".ar-feed"))
+            assert line, page.inner_text(".ar-feed")
+            assert clicked_at <= int(line[1]) <= answered_at, (clicked_at, line[0], answered_at)
+            reach(int(line[1]) + 3)
+            pause()
         finally:
             browser.close()
 

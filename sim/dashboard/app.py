@@ -12,12 +12,12 @@ every front-end asset from the installed `solara-assets` package and needs no in
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
 import solara
 import solara.checks
-from mesa.visualization.solara_viz import ModelController
 from mesa.visualization.utils import force_update, update_counter
 from reacton import ipywidgets as widgets
 from reacton import use_memo, use_state
@@ -232,24 +232,69 @@ so the display keeps up instead of queueing months."""
 
 
 @component
+def Controls(model: Any, settings: Any) -> None:
+    """Reset, Play/Pause and Step. Play advances a month every PLAY_MS while it is on; a
+    month is stepped only if Play is still on, and the run still the same, after the wait,
+    so Pause stops at the month shown and Reset shows month 0 (Mesa's ModelController steps
+    once more after a pause, and so can step a fresh run to month 1 after a Reset)."""
+    playing = ui.use_reactive(False)
+    failure = ui.use_reactive("")
+    loops = use_memo(lambda: [0], [])  # the current play loop's number: an older one stops
+
+    def play() -> None:
+        loops[0] += 1
+        me = loops[0]
+        while playing.value and loops[0] == me:
+            time.sleep(PLAY_MS / 1000)
+            current = model.value
+            if not (playing.value and loops[0] == me and current.running):
+                break
+            try:
+                current.step()
+            except Exception as err:  # shown on the page, never as a traceback
+                failure.value = f"The month could not be computed: {err}"
+                break
+            force_update()
+        if loops[0] == me:
+            playing.value = False
+
+    ui.lab.use_task(play, dependencies=[playing.value], prefer_threaded=True)
+
+    def step() -> None:
+        model.value.step()
+        force_update()
+
+    def reset() -> None:
+        playing.value = False
+        failure.value = ""
+        model.value = DashboardModel(**{**DEFAULTS, **settings.value})
+
+    running = bool(model.value.running)
+    with ui.Row(justify="space-between"):
+        ui.Button(label="Reset", color="primary", on_click=reset)
+        ui.Button(
+            label="Pause" if playing.value else "Play",
+            color="primary",
+            on_click=lambda: playing.set(not playing.value),
+            disabled=not running,
+        )
+        ui.Button(
+            label="Step", color="primary", on_click=step, disabled=playing.value or not running
+        )
+    if failure.value:
+        ui.Warning(failure.value, classes=["ar-error"])
+
+
+@component
 def Page() -> None:
-    """One dashboard per browser session, so two students never share a model. Mesa's
-    controller and settings are kept; its render-interval, threads and step-count widgets
-    are not shown (the month is on the control panel)."""
+    """One dashboard per browser session, so two students never share a model."""
     model = ui.use_reactive(use_memo(DashboardModel, []))
     settings = ui.use_reactive({})
-    play, every, threads = ui.use_reactive(PLAY_MS), ui.use_reactive(1), ui.use_reactive(False)
     with ui.AppBar():
         ui.AppBarTitle("accessrace: cutting a rival off your API")
     with ui.Sidebar(), ui.Column():
         with ui.Card("Run"):
-            ModelController(
-                model,
-                model_parameters=settings,
-                play_interval=play,
-                render_interval=every,
-                use_threads=threads,
-            )
+            Controls(model, settings)
         with ui.Card("Settings (press Reset to apply)"):
             Settings(settings)
     with ui.Div(style=GRID, classes=["ar-grid"]):
