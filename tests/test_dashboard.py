@@ -87,6 +87,15 @@ def test_every_offered_preset_builds_a_run(preset: str) -> None:
     model.step()
 
 
+def test_a_step_at_the_horizon_does_nothing() -> None:
+    """A Step click that arrives after Play reached the last month leaves the runs there."""
+    run = _run(preset="baseline", horizon=25)
+    for _ in range(27):
+        run.step()
+    assert (run.month, run.twin.steps) == (25, 25)
+    assert len(run.main.datacollector.model_vars["trust"]) == 26  # months 0-25
+
+
 def test_unknown_names_are_refused_in_words() -> None:
     run = _run(preset="history", horizon=40)
     reply = run.revoke("incumbent_api", "rival")

@@ -222,7 +222,11 @@ class TwinRun:
         return "twin without your revocations"
 
     def step(self) -> None:
+        """One month of both runs; none at the horizon (a Step click can arrive just after
+        Play has reached it)."""
         with self.lock:
+            if self.month >= self.main.config.steps:
+                return
             self.main.step()
             self.twin.step()
 
