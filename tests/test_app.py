@@ -261,7 +261,7 @@ def test_dashboard_in_a_real_browser(
                 assert box and box["x"] + box["width"] <= 1280 and box["y"] + box["height"] <= 720
             box = page.locator(".ar-trust img").bounding_box()  # ticks legible on a projector
             assert box and TICK_PT * box["width"] / (FIGSIZE[0] * 72) >= 18, box
-            for leftover in ("Use Threads", "Render Interval", "Time:"):
+            for leftover in ("Use Threads", "Render Interval", "Time:", "runs on Solara"):
                 expect(page.get_by_text(leftover)).to_have_count(0)
             # The flagship demo: the scripted cutoff at month 24 against the twin without it.
             expect(page.locator(".ar-monitor")).to_contain_text("gap +0.00")

@@ -41,6 +41,7 @@ def stay_offline() -> None:
     solara.settings.assets.proxy = True
     solara.settings.assets.cdn = OFFLINE_CDN
     server_settings.telemetry.mixpanel_enable = False
+    server_settings.theme.show_banner = False  # it covered the bottom-right card
     solara.checks.should_perform_solara_check = lambda: False
 
 
