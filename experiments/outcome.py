@@ -41,7 +41,7 @@ def write_report(sweep_dir: Path) -> Path | None:
     from sim.report.build import build_report
 
     try:
-        path = build_report(sweep_dir)
+        path = build_report(sweep_dir, n_jobs=-1)
     except Exception as err:  # the report is a by-product: keep the sweep's exit status
         print(
             f"accessrace: warning: no report for {sweep_dir}: {type(err).__name__}: {err}",
