@@ -31,8 +31,6 @@ from experiments.outcome import effects_or_warning, write_report
 from experiments.schema import DESIGN_KEYS, to_sim_config
 from sim import ConfigError
 from sim.config import Config, EventKind
-from sim.experiment.pairing import pairs
-from sim.experiment.run import attempt_unit, failure_record, plan
 from sim.experiment.store import (
     TIMESERIES,
     RunSpec,
@@ -114,6 +112,8 @@ def specs_for(cfg: DictConfig, config: Config, params: dict[str, str]) -> list[R
             int(cfg.sweep.replicates),
             intervention_of(cfg),
         )
+    from sim.experiment.run import plan  # the model (Mesa) only once runs are planned
+
     return plan(
         config,
         int(cfg.sweep.replicates),
@@ -144,6 +144,9 @@ def run_specs(
     A run whose file is there but cannot be trusted is named on stderr and redone. A pair's
     arms are one work unit, sharing the months before the intervention unless
     `share_prefix` is false (sim.experiment.pairing; the results are the same)."""
+    from sim.experiment.pairing import pairs
+    from sim.experiment.run import attempt_unit, failure_record
+
     todo, notes = triage(sweep_dir, specs)
     for note in notes:
         print(f"accessrace: {note}", file=sys.stderr, flush=True)
