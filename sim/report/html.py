@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import re
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -22,7 +23,7 @@ from markupsafe import Markup
 from matplotlib.figure import Figure
 
 from sim.analysis.kinds import ReportKind, SensitivityMethod
-from sim.viz.style import draw_figures, figure_bytes, write_figure
+from sim.viz.style import draw_in_worker, figure_bytes, write_figure
 
 
 def fmt(x: float, digits: int = 3) -> str:
@@ -101,14 +102,14 @@ class FigureEmbedder:
     the data behind a figure and every table go there as CSV too, and into the page as
     downloads.
 
-    With `n_jobs` other than 1, a figure is only noted when embedded (a placeholder stands
-    in the page) and :meth:`finish` draws them all at once on that many worker processes
-    (sim.viz.style.draw_figures: the same bytes as drawing them one by one here)."""
+    With `n_jobs` other than 1, a figure starts drawing on that many worker processes when
+    embedded (sim.viz.style.draw_in_worker: the same bytes as drawing it here), a
+    placeholder stands in the page, and :meth:`finish` puts the drawn figures in."""
 
     folder: Path
     saved: list[Path] = field(default_factory=list)
     n_jobs: int = 1
-    pending: list[tuple[Path, Figure]] = field(default_factory=list)
+    pending: list[tuple[Path, Future[list[bytes]]]] = field(default_factory=list)
 
     def embed(
         self, fig: Figure, name: str, caption: str, data: pd.DataFrame | None = None
@@ -120,7 +121,7 @@ class FigureEmbedder:
             encoded = self._written(stem, figure_bytes(fig))
         else:
             encoded = f"accessrace-pending-figure-{len(self.pending)}-"
-            self.pending.append((stem, fig))
+            self.pending.append((stem, draw_in_worker(fig, self.n_jobs)))
         return render(
             "figure.html.j2",
             name=name,
@@ -136,8 +137,7 @@ class FigureEmbedder:
         """`page` with every figure still pending drawn, saved and embedded in its place."""
         if not self.pending:
             return page
-        drawn = draw_figures([fig for _, fig in self.pending], self.n_jobs)
-        encoded = [self._written(stem, d) for (stem, _), d in zip(self.pending, drawn, strict=True)]
+        encoded = [self._written(stem, drawing.result()) for stem, drawing in self.pending]
         self.pending = []
         return PENDING.sub(lambda m: encoded[int(m.group(1))], page)
 

@@ -8,7 +8,9 @@ worker processes and never opens a window.
 from __future__ import annotations
 
 import io
+import pickle
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -80,27 +82,25 @@ def save_figure(fig: Figure, stem: Path, dpi: int = 120) -> list[Path]:
     return write_figure(figure_bytes(fig, dpi), stem)
 
 
-def draw_figures(figs: Sequence[Figure], n_jobs: int = 1, dpi: int = 120) -> list[list[bytes]]:
-    """:func:`figure_bytes` of each figure, in order, drawn on `n_jobs` worker processes
-    (joblib's convention: -1 for every core; 1 draws here). Drawing (text layout, ticks,
-    rasterising) is most of a report's time and each figure is independent; a worker
-    draws the figure pickled from this process under this process's rcParams, so the bytes
-    are those drawn here."""
-    if n_jobs == 1 or len(figs) < 2:
-        return [figure_bytes(fig, dpi) for fig in figs]
-    from joblib import Parallel, delayed
+def draw_in_worker(fig: Figure, n_jobs: int = -1, dpi: int = 120) -> Future[list[bytes]]:
+    """Start drawing `fig` (:func:`figure_bytes`) on loky's reusable pool of `n_jobs` worker
+    processes (joblib's convention: -1 for every core) and return at once: drawing (text
+    layout, ticks, rasterising) is most of a report's time, each figure is independent,
+    and the pool starts while the caller computes the next figure. The worker draws the
+    figure pickled here, under this process's rcParams, so the bytes are those drawn here."""
+    from joblib import effective_n_jobs
+    from joblib.externals.loky import get_reusable_executor
 
     # every setting but the backend: a worker draws with its own (non-interactive) one
     rc: dict[Any, Any] = {k: v for k, v in matplotlib.rcParams.items() if k != "backend"}
-    drawn: list[list[bytes]] = Parallel(n_jobs=n_jobs, backend="loky")(
-        delayed(_figure_bytes_under)(fig, rc, dpi) for fig in figs
-    )
+    executor = get_reusable_executor(max_workers=effective_n_jobs(n_jobs))
+    drawn: Future[list[bytes]] = executor.submit(_figure_bytes_of, pickle.dumps(fig), rc, dpi)
     return drawn
 
 
-def _figure_bytes_under(fig: Figure, rc: dict[Any, Any], dpi: int) -> list[bytes]:
+def _figure_bytes_of(pickled: bytes, rc: dict[Any, Any], dpi: int) -> list[bytes]:
     with rc_context(rc):
-        return figure_bytes(fig, dpi)
+        return figure_bytes(pickle.loads(pickled), dpi)
 
 
 def save_png(fig: Figure, path: Path, dpi: int = 120) -> Path:
