@@ -124,7 +124,8 @@ def _result_sections(
                 results, events, config, manifest, path, figures, seed, question
             )
             if swept and all(_is_number(v) for v in results[swept[0]].unique()):
-                sections.append(("Scenario discovery", discovery_html(path, figures)))
+                discovery = discovery_html(path, figures, results)
+                sections.append(("Scenario discovery", discovery))
         case ReportKind.sweep:
             events = load_results(path, "events")
             sections += sweep_sections(
