@@ -6,9 +6,9 @@ joblib worker processes (``sweep.n_jobs``), into the shared store ``<sweep dir>/
 and ``events/`` (sim.experiment.store). Hydra's per-job cost (~0.3 s composing a config
 in the launching process) is paid per point, not per run; under the Ray and SLURM
 launchers the point is the unit sent to the cluster. A sweep of one point under the joblib
-launcher runs its job in the launching process (:func:`run_alone_here`). :class:`SweepCallback` records the
-manifest before any job starts, shows one progress bar for the whole sweep while the
-jobs run, and prints the effect table at the end.
+launcher runs its job in the launching process (:func:`run_alone_here`).
+:class:`SweepCallback` records the manifest before any job starts, shows one progress bar
+for the whole sweep while the jobs run, and prints the effect table at the end.
 """
 
 from __future__ import annotations
