@@ -1,7 +1,7 @@
 """The command line against the in-process sweep, measured side by side in one run.
 
 For each experiment (archetype: one sweep point, 16 pairs; policy_sweep: 90 points x 4
-replicates), prints the wall time of
+replicates; flagship, on request: 16 posterior draws x 4 pairs), prints the wall time of
 - `accessrace experiment=NAME` end to end (Hydra, the joblib launcher, the runs, the effect
   table and the HTML report), and
 - `sim.experiment.run.sweep` of the same runs on all cores (runs only),
@@ -10,7 +10,7 @@ and where the command line's time goes (from the files' times: start-up to the m
 to the first and last run, the effect table, the report, exit). Each measurement uses a
 fresh temporary sweep directory, so nothing is resumed.
 
-    .venv/bin/python benchmarks/bench_cli.py [--experiments archetype policy_sweep]
+    .venv/bin/python benchmarks/bench_cli.py [--experiments archetype policy_sweep flagship]
 """
 
 from __future__ import annotations
@@ -30,15 +30,16 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 
 from experiments.main import CONFIG_DIR
 from experiments.schema import to_sim_config
-from experiments.sweeps import intervention_of
-from sim.experiment.run import plan, sweep
+from experiments.sweeps import specs_for
+from sim.experiment.run import sweep
 from sim.experiment.store import RunSpec, load
 
 TARGET = 1.5
 
 
 def planned_specs(experiment: str) -> list[RunSpec]:
-    """The runs `accessrace experiment=NAME` makes, planned in Python as a sweep job does."""
+    """The runs `accessrace experiment=NAME` makes, planned in Python by the function a
+    sweep job plans with (posterior draws included, for a sweep over a posterior)."""
     with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
         base = compose("config", [f"experiment={experiment}"], return_hydra_config=True)
         params = base.hydra.sweeper.get("params") or {}
@@ -48,12 +49,7 @@ def planned_specs(experiment: str) -> list[RunSpec]:
         specs = []
         for job in jobs:
             cfg = compose("config", [f"experiment={experiment}", *job])
-            specs += plan(
-                to_sim_config(cfg),
-                int(cfg.sweep.replicates),
-                intervention_of(cfg),
-                dict(o.split("=", 1) for o in job),
-            )
+            specs += specs_for(cfg, to_sim_config(cfg), dict(o.split("=", 1) for o in job))
     return specs
 
 

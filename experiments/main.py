@@ -30,8 +30,7 @@ from experiments.sweeps import (
     signature,
     specs_for,
 )
-from sim import Config, ConfigError, RunDirectoryError, run
-from sim.analysis.summary import summarize
+from sim import Config, ConfigError, run
 from sim.config.files import config_dir
 from sim.experiment.store import (
     StoreFullError,
@@ -88,6 +87,9 @@ def main(cfg: DictConfig) -> None:
         f"{config.steps} months, seed {config.seed} ...",
         flush=True,
     )
+    from sim.analysis.summary import summarize
+    from sim.experiment.run import RunDirectoryError
+
     bar = progress_bar(config.steps, "[accessrace] months", unit="month")
 
     def progress(done: int, total: int) -> None:

@@ -10,7 +10,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.analysis.estimates import few_pairs_caveat, horizon_effects, pair_counts
 from sim.config import EventKind
 from sim.experiment.store import (
     Arm,
@@ -41,7 +40,7 @@ def write_report(sweep_dir: Path) -> Path | None:
     from sim.report.build import build_report
 
     try:
-        path = build_report(sweep_dir)
+        path = build_report(sweep_dir, n_jobs=-1)
     except Exception as err:  # the report is a by-product: keep the sweep's exit status
         print(
             f"accessrace: warning: no report for {sweep_dir}: {type(err).__name__}: {err}",
@@ -68,6 +67,7 @@ def report_effects(
     Raises ValueError for a sweep without pairs, a horizon outside the runs or a metric
     that is not an outcome, and KeyError for a metric the results lack.
     """
+    from sim.analysis.estimates import horizon_effects
     from sim.experiment.store import load_config
 
     manifest = read_manifest(sweep_dir)
@@ -127,6 +127,8 @@ def format_pooled_effects(table: pd.DataFrame, at: int, intervention: list[str])
 
 
 def format_effects(table: pd.DataFrame, at: int, intervention: list[str]) -> str:
+    from sim.analysis.estimates import few_pairs_caveat, pair_counts
+
     lines = [
         f"Effect of {', '.join(intervention)} at month {at} (treated minus control, "
         f"mean over {pair_counts(table)} paired replicates, 95% bootstrap CI):",

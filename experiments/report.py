@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     for message in status.messages():
         print(f"accessrace-report: partial sweep: {message}", file=sys.stderr)
     try:
-        path = build_report(args.sweep_dir, args.out, seed=args.seed)
+        path = build_report(args.sweep_dir, args.out, seed=args.seed, n_jobs=-1)
     except (KeyError, ValueError) as err:
         print(f"accessrace-report: error: {err.args[0]}", file=sys.stderr)
         return 2

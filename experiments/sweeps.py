@@ -5,9 +5,10 @@ runs that point's replicates, both arms when the experiment declares an interven
 joblib worker processes (``sweep.n_jobs``), into the shared store ``<sweep dir>/timeseries/``
 and ``events/`` (sim.experiment.store). Hydra's per-job cost (~0.3 s composing a config
 in the launching process) is paid per point, not per run; under the Ray and SLURM
-launchers the point is the unit sent to the cluster. :class:`SweepCallback` records the
-manifest before any job starts, shows one progress bar for the whole sweep while the
-jobs run, and prints the effect table at the end.
+launchers the point is the unit sent to the cluster. A sweep of one point under the joblib
+launcher runs its job in the launching process (:func:`run_alone_here`).
+:class:`SweepCallback` records the manifest before any job starts, shows one progress bar
+for the whole sweep while the jobs run, and prints the effect table at the end.
 """
 
 from __future__ import annotations
@@ -25,14 +26,12 @@ from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.experimental.callback import Callback
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, OmegaConf, read_write
 
 from experiments.outcome import effects_or_warning, write_report
 from experiments.schema import DESIGN_KEYS, to_sim_config
 from sim import ConfigError
 from sim.config import Config, EventKind
-from sim.experiment.pairing import pairs
-from sim.experiment.run import attempt_unit, failure_record, plan
 from sim.experiment.store import (
     TIMESERIES,
     RunSpec,
@@ -114,6 +113,8 @@ def specs_for(cfg: DictConfig, config: Config, params: dict[str, str]) -> list[R
             int(cfg.sweep.replicates),
             intervention_of(cfg),
         )
+    from sim.experiment.run import plan  # the model (Mesa) only once runs are planned
+
     return plan(
         config,
         int(cfg.sweep.replicates),
@@ -144,6 +145,9 @@ def run_specs(
     A run whose file is there but cannot be trusted is named on stderr and redone. A pair's
     arms are one work unit, sharing the months before the intervention unless
     `share_prefix` is false (sim.experiment.pairing; the results are the same)."""
+    from sim.experiment.pairing import pairs
+    from sim.experiment.run import attempt_unit, failure_record
+
     todo, notes = triage(sweep_dir, specs)
     for note in notes:
         print(f"accessrace: {note}", file=sys.stderr, flush=True)
@@ -324,6 +328,17 @@ def runs_per_job(cfg: DictConfig, job: list[str]) -> int:
     return draws * replicates * (2 if cfg.sweep.intervention else 1)
 
 
+def run_alone_here(cfg: DictConfig, jobs: list[list[str]]) -> None:
+    """A sweep of one point under the joblib launcher runs its job in this process, as the
+    basic launcher does (the same runs and files): a launcher worker would only add a
+    process start and a second import of the project before the point's own pool of
+    workers starts, seconds of a short sweep."""
+    launcher = str(cfg.hydra.launcher.get("_target_", ""))
+    if len(jobs) == 1 and launcher.rsplit(".", 1)[-1] == "JoblibLauncher":
+        with read_write(cfg.hydra.launcher):
+            cfg.hydra.launcher.n_jobs = 1
+
+
 class SweepWatch:
     """One progress bar for a whole sweep, in the launching process whatever the launcher:
     it counts the finished runs' files in the store twice a second."""
@@ -369,6 +384,7 @@ class SweepCallback(Callback):
             check_sweep(config, sweep_overrides(config))
             to_sim_config(config)
             jobs = planned_jobs(config)
+            run_alone_here(config, jobs)
             duplicates = find_duplicates(config, jobs)
             repeated = [d["job"] for d in duplicates]
             total = sum(runs_per_job(config, job) for job in jobs if job not in repeated)

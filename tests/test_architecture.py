@@ -4,7 +4,12 @@ an upper one, except for TYPE_CHECKING-only type hints."""
 from __future__ import annotations
 
 import ast
+import os
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 SIM = Path(__file__).resolve().parent.parent / "sim"
 MAY_IMPORT = {
@@ -60,3 +65,35 @@ def test_every_room_is_known_and_says_what_it_may_import() -> None:
     assert rooms == set(MAY_IMPORT)
     for room in rooms:
         assert ast.get_docstring(ast.parse((SIM / room / "__init__.py").read_text()))
+
+
+HEAVY = ("mesa", "scipy.stats", "matplotlib")
+
+
+@pytest.mark.parametrize(
+    ("module", "heavy"),
+    [("experiments.main", HEAVY), ("sim.viz.style", ("mesa", "scipy.stats"))],
+)
+def test_start_up_imports_the_model_and_statistics_only_when_needed(
+    module: str, heavy: tuple[str, ...]
+) -> None:
+    """The command line's start-up (a sweep's launching process) and a worker drawing a
+    report's figures import neither the model (Mesa) nor SciPy's statistics, nor matplotlib
+    for the command line: each costs up to a second, paid when a run, an effect table or
+    a figure needs it."""
+    code = f"import sys, {module}; print(sorted(m for m in {heavy!r} if m in sys.modules))"
+    env = {**os.environ, "PYTHONPATH": str(SIM.parent)}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+    assert out.stdout.strip() == "[]"
+
+
+def test_the_public_names_import_on_first_use() -> None:
+    import sim
+
+    assert sim.simulate.__module__ == "sim.experiment.run"
+    assert sim.AccessModel.__name__ == "AccessModel" and sim.load.__name__ == "load"
+    assert sim.__version__ and issubclass(sim.RunDirectoryError, Exception)
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        _ = sim.nothing

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import base64
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import matplotlib
 import mesa
 import numpy as np
 import pandas as pd
@@ -226,6 +228,31 @@ def test_an_empty_sweep_says_what_is_missing(tmp_path: Path) -> None:
     assert page.status["data-partial"] == "true"
     assert "no run has finished yet (0 of 12 planned)" in text and "seed=1" in text
     assert page.figures == []
+
+
+def test_figures_drawn_in_worker_processes_have_the_bytes_drawn_one_by_one(
+    paired: Path, tmp_path: Path
+) -> None:
+    """The report's figures drawn on two worker processes give the page and the figure
+    files of drawing them one at a time in this process, byte for byte, in order, under
+    this process's matplotlib settings (a non-default one here changes every SVG)."""
+    pages = {}
+    with matplotlib.rc_context({"svg.fonttype": "none"}):
+        for n_jobs in (1, 2):
+            out = tmp_path / f"jobs{n_jobs}" / "report.html"
+            out.parent.mkdir()
+            build_report(paired, out, n_jobs=n_jobs)
+            generated = re.compile(r"Generated [0-9-]+ [0-9:]+ UTC")
+            pages[n_jobs] = generated.sub("", out.read_text(encoding="utf-8"))
+    assert "accessrace-pending-figure" not in pages[2]
+    assert pages[1] == pages[2]
+    serial = sorted((tmp_path / "jobs1" / "report").iterdir())
+    drawn = sorted((tmp_path / "jobs2" / "report").iterdir())
+    assert [p.name for p in serial] == [p.name for p in drawn]
+    assert {p.suffix for p in serial} == {".png", ".svg", ".csv"}
+    for one, other in zip(serial, drawn, strict=True):
+        assert one.read_bytes() == other.read_bytes(), one.name
+    assert "<text" in (tmp_path / "jobs2" / "report" / "forest.svg").read_text()
 
 
 @pytest.mark.slow(seconds=60)

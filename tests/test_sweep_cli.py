@@ -173,3 +173,27 @@ def test_a_missing_or_damaged_posterior_is_refused_in_one_line(tmp_path: Path) -
     few = run_cli("experiment=flagship", "sweep.draws=1", cwd=tmp_path)
     assert few.returncode == 2 and "sweep.draws = 1" in few.stderr
     assert not (tmp_path / "sweeps").exists()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "n_jobs"),
+    [
+        (["experiment=archetype"], 1),
+        (["experiment=archetype", "hydra/launcher=basic"], None),
+        (["experiment=policy_sweep"], -1),
+    ],
+)
+def test_a_sweep_of_one_point_runs_its_job_in_the_launching_process(
+    overrides: list[str], n_jobs: int | None
+) -> None:
+    """Under the joblib launcher a one-point sweep's job runs in this process (joblib with
+    one job); a sweep of several points keeps one launcher worker per core."""
+    from hydra import compose, initialize_config_dir
+
+    from experiments.main import CONFIG_DIR
+    from experiments.sweeps import planned_jobs, run_alone_here
+
+    with initialize_config_dir(version_base="1.3", config_dir=str(CONFIG_DIR)):
+        cfg = compose("config", overrides, return_hydra_config=True)
+    run_alone_here(cfg, planned_jobs(cfg))
+    assert cfg.hydra.launcher.get("n_jobs") == n_jobs

@@ -13,6 +13,22 @@ experiment (the store, and the runner for the designs that run their own sweeps)
 - ``names``: metrics and parameters in words, with units.
 """
 
-from sim.analysis.estimates import effects, group_estimates, paired_differences
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sim.analysis.estimates import effects, group_estimates, paired_differences
+
+
+def __getattr__(name: str) -> Any:
+    """The estimators, imported on first use: they bring SciPy's statistics, which the
+    other modules of this room (names, kinds, summary) do not need."""
+    if name in __all__:
+        from sim.analysis import estimates
+
+        return getattr(estimates, name)
+    raise AttributeError(f"module 'sim.analysis' has no attribute {name!r}")
+
 
 __all__ = ["effects", "group_estimates", "paired_differences"]

@@ -206,9 +206,11 @@ def discover(
     threshold: float | None = None,
     below: bool | None = None,
     density: float | None = None,
+    results: pd.DataFrame | None = None,
 ) -> Discovery:
     """Scenario discovery over a paired sweep directory: a discovery design, or any paired
-    sweep whose swept parameters vary. Settings default to the design's (if it is one)."""
+    sweep whose swept parameters vary. Settings default to the design's (if it is one).
+    `results` is the directory's time series when the caller has already loaded them."""
     path = Path(sweep_dir)
     manifest = read_manifest(path)
     spec = (
@@ -220,7 +222,7 @@ def discover(
     threshold = threshold if threshold is not None else (spec.threshold if spec else 0.0)
     below = below if below is not None else (spec.below if spec else True)
     density = density if density is not None else (spec.density if spec else 0.8)
-    results = load_results(path)
+    results = load_results(path) if results is None else results
     treated = results.loc[results["arm"] == Arm.treated, "run_id"]
     if treated.empty:
         raise ValueError(f"{path} holds no paired runs: scenario discovery needs pairs")

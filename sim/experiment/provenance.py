@@ -23,7 +23,6 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-import mesa
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -141,7 +140,7 @@ def provenance(
         "accessrace_version": package_version(),
         "git_commit": git_commit(),
         "git_dirty": git_dirty(),
-        "mesa_version": mesa.__version__,
+        "mesa_version": version("mesa"),  # Mesa's own, without importing it
         "numpy_version": np.__version__,
         "python_version": platform.python_version(),
         "host": platform.node(),

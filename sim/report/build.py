@@ -51,7 +51,11 @@ Section = tuple[str, Markup]
 
 
 def build_report(
-    sweep_dir: str | os.PathLike[str], out: str | os.PathLike[str] | None = None, *, seed: int = 0
+    sweep_dir: str | os.PathLike[str],
+    out: str | os.PathLike[str] | None = None,
+    *,
+    seed: int = 0,
+    n_jobs: int = 1,
 ) -> Path:
     """Write a self-contained HTML report of a sweep directory and return its path.
 
@@ -60,18 +64,20 @@ def build_report(
     with what is complete. Figures are embedded as base64 PNG and also saved as PNG and SVG
     in a folder beside the page named after it (`<sweep_dir>/report/` for the default
     `<sweep_dir>/report.html`), so with `out` elsewhere nothing is written into the sweep.
-    Raises FileNotFoundError for a directory without a manifest.
+    The figures are drawn on `n_jobs` worker processes (-1: every core), with the same
+    bytes as drawn one by one. Raises FileNotFoundError for a directory without a manifest.
     """
     path = Path(sweep_dir)
     target = Path(out) if out is not None else path / REPORT
     status = sweep_status(path)
     manifest = read_manifest(path)
     sections: list[Section] = [("Status", _status_html(status))]
+    figures = FigureEmbedder(target.parent / target.stem, n_jobs=n_jobs)
     if status.finished == 0:
         sections.append(("Setup", _manifest_html(manifest)))
         title = f"accessrace report: {path.name} (no finished runs)"
     else:
-        results = _result_sections(path, manifest, seed, target.parent / target.stem)
+        results = _result_sections(path, manifest, seed, figures)
         # Answer first: a complete sweep's status follows its findings; a partial or mixed
         # one says so before anything else.
         at = 0 if status.partial or status.mixed else 1
@@ -85,19 +91,19 @@ def build_report(
         source=str(path),
         sections=sections,
     )
+    page = figures.finish(doc)
     with atomic_path(target) as tmp:
-        tmp.write_text(doc, encoding="utf-8")
+        tmp.write_text(page, encoding="utf-8")
         tmp.chmod(0o644)
     return target
 
 
 def _result_sections(
-    path: Path, manifest: Mapping[str, Any], seed: int, folder: Path
+    path: Path, manifest: Mapping[str, Any], seed: int, figures: FigureEmbedder
 ) -> list[Section]:
-    """The sections of a sweep with finished runs, chosen by its kind; figures saved in
-    `folder`."""
+    """The sections of a sweep with finished runs, chosen by its kind; figures saved by
+    `figures`."""
     kind = ReportKind.of(manifest)
-    figures = FigureEmbedder(folder)
     results = load_results(path)
     treated = results.loc[results["arm"] == "treated", "run_id"]
     first = str(treated.iloc[0]) if len(treated) else str(results["run_id"].iloc[0])
@@ -118,7 +124,8 @@ def _result_sections(
                 results, events, config, manifest, path, figures, seed, question
             )
             if swept and all(_is_number(v) for v in results[swept[0]].unique()):
-                sections.append(("Scenario discovery", discovery_html(path, figures)))
+                discovery = discovery_html(path, figures, results)
+                sections.append(("Scenario discovery", discovery))
         case ReportKind.sweep:
             events = load_results(path, "events")
             sections += sweep_sections(

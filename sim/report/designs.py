@@ -110,11 +110,15 @@ def _method_block(
     return {"title": title, "table": table, "figure": figure}
 
 
-def discovery_html(path: Path, figures: FigureEmbedder) -> Markup:
+def discovery_html(
+    path: Path, figures: FigureEmbedder, results: pd.DataFrame | None = None
+) -> Markup:
+    """PRIM's box over the sweep's swept parameters; `results` are its time series when
+    already loaded (a paired sweep's report), read from `path` otherwise."""
     from sim.analysis.discovery import discover
 
     try:
-        found = discover(path)
+        found = discover(path, results=results)
     except ImportError as err:
         return render("message.html.j2", text=str(err))
     except (ValueError, KeyError) as err:

@@ -8,7 +8,9 @@ with autoescaping on; Python computes only the values that fill them."""
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -21,7 +23,7 @@ from markupsafe import Markup
 from matplotlib.figure import Figure
 
 from sim.analysis.kinds import ReportKind, SensitivityMethod
-from sim.viz.style import save_figure
+from sim.viz.style import draw_in_worker, figure_bytes, write_figure
 
 
 def fmt(x: float, digits: int = 3) -> str:
@@ -89,30 +91,61 @@ class Download(NamedTuple):
     folder: str
 
 
+PENDING = re.compile(r"accessrace-pending-figure-(\d+)-")
+"""Where a figure not yet drawn stands in the page (letters, digits and dashes: autoescaping
+leaves it as it is)."""
+
+
 @dataclass
 class FigureEmbedder:
     """Saves each figure as PNG and SVG under the sweep's report folder and embeds the PNG;
     the data behind a figure and every table go there as CSV too, and into the page as
-    downloads."""
+    downloads.
+
+    With `n_jobs` other than 1, a figure starts drawing on that many worker processes when
+    embedded (sim.viz.style.draw_in_worker: the same bytes as drawing it here), a
+    placeholder stands in the page, and :meth:`finish` puts the drawn figures in."""
 
     folder: Path
     saved: list[Path] = field(default_factory=list)
+    n_jobs: int = 1
+    pending: list[tuple[Path, Future[list[bytes]]]] = field(default_factory=list)
 
     def embed(
         self, fig: Figure, name: str, caption: str, data: pd.DataFrame | None = None
     ) -> Markup:
-        png, svg = save_figure(fig, self.folder / name)
+        stem = self.folder / name
+        png, svg = stem.with_suffix(".png"), stem.with_suffix(".svg")
         self.saved += [png, svg]
+        if self.n_jobs == 1:
+            encoded = self._written(stem, figure_bytes(fig))
+        else:
+            encoded = f"accessrace-pending-figure-{len(self.pending)}-"
+            self.pending.append((stem, draw_in_worker(fig, self.n_jobs)))
         return render(
             "figure.html.j2",
             name=name,
             caption=caption,
-            png_base64=base64.b64encode(png.read_bytes()).decode("ascii"),
+            png_base64=encoded,
             png=png.name,
             svg=svg.name,
             folder=self.folder.name,
             download=None if data is None else self.download(data, f"{name}_data"),
         )
+
+    def finish(self, page: str) -> str:
+        """`page` with every figure still pending drawn, saved and embedded in its place."""
+        if not self.pending:
+            return page
+        encoded = [self._written(stem, drawing.result()) for stem, drawing in self.pending]
+        self.pending = []
+        return PENDING.sub(lambda m: encoded[int(m.group(1))], page)
+
+    @staticmethod
+    def _written(stem: Path, drawn: list[bytes]) -> str:
+        """The figure's formats written beside the page; its PNG in base64, for the page."""
+        write_figure(drawn, stem)
+        return base64.b64encode(drawn[0]).decode("ascii")
 
     def table(
         self,

@@ -15,6 +15,12 @@ from sim.analysis.names import metric_name
 from sim.viz.style import MARKERS, PALETTE
 
 
+def _plain(value: float, _position: float) -> str:
+    """A tick label without exponent or trailing zeros (a module-level function, so the
+    figure pickles and can be drawn in a worker process)."""
+    return f"{value:g}"
+
+
 def forest_figure(
     findings: pd.DataFrame,
     *,
@@ -59,7 +65,7 @@ def forest_figure(
     # Symmetric log beyond ±1%: a change of +300% (a level near zero) and one of -0.5%
     # both stay readable on one axis.
     ax.set_xscale("symlog", linthresh=1.0)
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.xaxis.set_major_formatter(FuncFormatter(_plain))
     ax.margins(x=0.08)
     ax.set_yticks(range(len(metrics)), names)
     ax.invert_yaxis()

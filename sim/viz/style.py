@@ -7,9 +7,15 @@ worker processes and never opens a window.
 
 from __future__ import annotations
 
+import io
+import pickle
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future
 from pathlib import Path
+from typing import Any
 
+import matplotlib
+from matplotlib import rc_context
 from matplotlib.axes import Axes
 from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
@@ -20,6 +26,8 @@ PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F
 """Okabe-Ito colours: distinguishable with the common forms of colour blindness."""
 
 FIGURE_FORMATS = ("png", "svg")
+SVG_SALT = "accessrace"
+"""Salt of the ids in a figure's SVG (matplotlib draws a random one otherwise)."""
 SEQUENTIAL = LinearSegmentedColormap.from_list(
     "okabe_ito_blue", ["#F7F7F7", PALETTE[5], PALETTE[0], "#002B45"]
 )
@@ -33,27 +41,66 @@ LINESTYLES = ["-", "--", "-.", (0, (1, 1)), (0, (5, 1, 1, 1, 1, 1))]
 """Line styles in order, so overlaid groups differ in shape as well as colour."""
 
 
-def save_figure(fig: Figure, stem: Path, dpi: int = 120) -> list[Path]:
-    """Write `fig` as `<stem>.png` and `<stem>.svg`; returns both paths (PNG first).
+def figure_bytes(fig: Figure, dpi: int = 120) -> list[bytes]:
+    """`fig` drawn in each of FIGURE_FORMATS (PNG first), as bytes.
 
     The layout (constrained) is computed once, for the first format, and kept for the rest:
     re-solving it for every format cost about a sixth of a report's build time and moves
-    nothing visibly (it only sees text extents at another resolution)."""
-    stem.parent.mkdir(parents=True, exist_ok=True)
+    nothing visibly (it only sees text extents at another resolution). The SVG's ids are
+    salted with a fixed string, so the same figure gives the same file every time."""
     engine = fig.get_layout_engine()
-    paths = []
+    drawn = []
     try:
-        for fmt in FIGURE_FORMATS:
-            path = stem.with_suffix(f".{fmt}")
-            with atomic_path(path) as tmp:
+        with rc_context({"svg.hashsalt": SVG_SALT}):
+            for fmt in FIGURE_FORMATS:
+                buffer = io.BytesIO()
                 fig.savefig(
-                    tmp, dpi=dpi, format=fmt, metadata={"Date": None} if fmt == "svg" else None
+                    buffer, dpi=dpi, format=fmt, metadata={"Date": None} if fmt == "svg" else None
                 )
-            paths.append(path)
-            fig.set_layout_engine("none")
+                drawn.append(buffer.getvalue())
+                fig.set_layout_engine("none")
     finally:
         fig.set_layout_engine(engine)
+    return drawn
+
+
+def write_figure(drawn: Sequence[bytes], stem: Path) -> list[Path]:
+    """Write the formats of :func:`figure_bytes` as `<stem>.png` and `<stem>.svg`, each
+    whole or not at all; returns both paths (PNG first)."""
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for fmt, data in zip(FIGURE_FORMATS, drawn, strict=True):
+        path = stem.with_suffix(f".{fmt}")
+        with atomic_path(path) as tmp:
+            tmp.write_bytes(data)
+        paths.append(path)
     return paths
+
+
+def save_figure(fig: Figure, stem: Path, dpi: int = 120) -> list[Path]:
+    """Write `fig` as `<stem>.png` and `<stem>.svg`; returns both paths (PNG first)."""
+    return write_figure(figure_bytes(fig, dpi), stem)
+
+
+def draw_in_worker(fig: Figure, n_jobs: int = -1, dpi: int = 120) -> Future[list[bytes]]:
+    """Start drawing `fig` (:func:`figure_bytes`) on loky's reusable pool of `n_jobs` worker
+    processes (joblib's convention: -1 for every core) and return at once: drawing (text
+    layout, ticks, rasterising) is most of a report's time, each figure is independent,
+    and the pool starts while the caller computes the next figure. The worker draws the
+    figure pickled here, under this process's rcParams, so the bytes are those drawn here."""
+    from joblib import effective_n_jobs
+    from joblib.externals.loky import get_reusable_executor
+
+    # every setting but the backend: a worker draws with its own (non-interactive) one
+    rc: dict[Any, Any] = {k: v for k, v in matplotlib.rcParams.items() if k != "backend"}
+    executor = get_reusable_executor(max_workers=effective_n_jobs(n_jobs))
+    drawn: Future[list[bytes]] = executor.submit(_figure_bytes_of, pickle.dumps(fig), rc, dpi)
+    return drawn
+
+
+def _figure_bytes_of(pickled: bytes, rc: dict[Any, Any], dpi: int) -> list[bytes]:
+    with rc_context(rc):
+        return figure_bytes(pickle.loads(pickled), dpi)
 
 
 def save_png(fig: Figure, path: Path, dpi: int = 120) -> Path:
