@@ -4,6 +4,8 @@ lab network without a live model."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 from sim.config import Config
@@ -55,9 +57,12 @@ def lab_trust_at(events: pd.DataFrame, config: Config, month: int) -> pd.DataFra
     kinds = events["kind"].isin(["revocation", "carve_out"])
     revs = events[kinds & (events["step"] <= month)]
     revs = revs.sort_values("step", kind="stable")
-    steps = revs["step"].to_numpy(dtype=int)
+    by_step: dict[int, list[Any]] = {}
+    steps = revs["step"].to_numpy(dtype=int).tolist()
+    for step, row in zip(steps, revs.itertuples(), strict=True):
+        by_step.setdefault(step, []).append(row)
     for step in range(1, month + 1):
-        for row in revs[steps == step].itertuples():
+        for row in by_step.get(step, []):
             owner = config.providers[str(row.actor)].owner
             if owner is None:
                 continue
