@@ -255,6 +255,20 @@ def test_figures_drawn_in_worker_processes_have_the_bytes_drawn_one_by_one(
     assert "<text" in (tmp_path / "jobs2" / "report" / "forest.svg").read_text()
 
 
+def test_drawing_in_workers_leaves_joblib_parallel_working_in_the_process(
+    paired: Path, tmp_path: Path
+) -> None:
+    """A report drawn on worker processes stops its own pool and leaves loky's reusable
+    executor to joblib: a Parallel afterwards in the same process (as a sweep, a design or
+    a second report runs) still works. A pool taken from loky's reusable executor broke the
+    next Parallel with an AttributeError."""
+    from joblib import Parallel, delayed
+
+    build_report(paired, tmp_path / "r.html", n_jobs=2)
+    squares = Parallel(n_jobs=2, backend="loky")(delayed(pow)(k, 2) for k in range(4))
+    assert squares == [0, 1, 4, 9]
+
+
 @pytest.mark.slow(seconds=60)
 def test_the_report_command(paired: Path, tmp_path: Path) -> None:
     out = tmp_path / "r.html"

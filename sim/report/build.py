@@ -73,25 +73,28 @@ def build_report(
     manifest = read_manifest(path)
     sections: list[Section] = [("Status", _status_html(status))]
     figures = FigureEmbedder(target.parent / target.stem, n_jobs=n_jobs)
-    if status.finished == 0:
-        sections.append(("Setup", _manifest_html(manifest)))
-        title = f"accessrace report: {path.name} (no finished runs)"
-    else:
-        results = _result_sections(path, manifest, seed, figures)
-        # Answer first: a complete sweep's status follows its findings; a partial or mixed
-        # one says so before anything else.
-        at = 0 if status.partial or status.mixed else 1
-        sections = results[:at] + sections + results[at:]
-        title = f"accessrace report: {path.name}"
-    doc = render(
-        "page.html.j2",
-        title=title,
-        flag=" (PARTIAL)" if status.partial else (" (MIXED)" if status.mixed else ""),
-        generated=f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M}",
-        source=str(path),
-        sections=sections,
-    )
-    page = figures.finish(doc)
+    try:  # a report that fails part way stops its drawing workers too
+        if status.finished == 0:
+            sections.append(("Setup", _manifest_html(manifest)))
+            title = f"accessrace report: {path.name} (no finished runs)"
+        else:
+            results = _result_sections(path, manifest, seed, figures)
+            # Answer first: a complete sweep's status follows its findings; a partial or mixed
+            # one says so before anything else.
+            at = 0 if status.partial or status.mixed else 1
+            sections = results[:at] + sections + results[at:]
+            title = f"accessrace report: {path.name}"
+        doc = render(
+            "page.html.j2",
+            title=title,
+            flag=" (PARTIAL)" if status.partial else (" (MIXED)" if status.mixed else ""),
+            generated=f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M}",
+            source=str(path),
+            sections=sections,
+        )
+        page = figures.finish(doc)
+    finally:
+        figures.close()
     with atomic_path(target) as tmp:
         tmp.write_text(page, encoding="utf-8")
         tmp.chmod(0o644)

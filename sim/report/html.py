@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import re
 from collections.abc import Mapping, Sequence
-from concurrent.futures import Future
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -104,12 +104,24 @@ class FigureEmbedder:
 
     With `n_jobs` other than 1, a figure starts drawing on that many worker processes when
     embedded (sim.viz.style.draw_in_worker: the same bytes as drawing it here), a
-    placeholder stands in the page, and :meth:`finish` puts the drawn figures in."""
+    placeholder stands in the page, and :meth:`finish` puts the drawn figures in and stops
+    the workers. The pool is the embedder's own, not loky's process-wide reusable one that
+    joblib's Parallel also takes: a pool made outside joblib lacks what Parallel expects of
+    it, and the next Parallel in the process would fail."""
 
     folder: Path
     saved: list[Path] = field(default_factory=list)
     n_jobs: int = 1
     pending: list[tuple[Path, Future[list[bytes]]]] = field(default_factory=list)
+    _pool: Executor | None = None
+
+    def _executor(self) -> Executor:
+        if self._pool is None:
+            from joblib import effective_n_jobs
+            from joblib.externals.loky import ProcessPoolExecutor
+
+            self._pool = ProcessPoolExecutor(max_workers=effective_n_jobs(self.n_jobs))
+        return self._pool
 
     def embed(
         self, fig: Figure, name: str, caption: str, data: pd.DataFrame | None = None
@@ -121,7 +133,7 @@ class FigureEmbedder:
             encoded = self._written(stem, figure_bytes(fig))
         else:
             encoded = f"accessrace-pending-figure-{len(self.pending)}-"
-            self.pending.append((stem, draw_in_worker(fig, self.n_jobs)))
+            self.pending.append((stem, draw_in_worker(fig, self._executor())))
         return render(
             "figure.html.j2",
             name=name,
@@ -135,11 +147,20 @@ class FigureEmbedder:
 
     def finish(self, page: str) -> str:
         """`page` with every figure still pending drawn, saved and embedded in its place."""
-        if not self.pending:
-            return page
-        encoded = [self._written(stem, drawing.result()) for stem, drawing in self.pending]
+        try:
+            encoded = [self._written(stem, drawing.result()) for stem, drawing in self.pending]
+        finally:
+            self.close()
+        return PENDING.sub(lambda m: encoded[int(m.group(1))], page) if encoded else page
+
+    def close(self) -> None:
+        """Stop the drawing workers, if any were started."""
+        for _, drawing in self.pending:
+            drawing.cancel()  # not started: a failed report draws no more
         self.pending = []
-        return PENDING.sub(lambda m: encoded[int(m.group(1))], page)
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
 
     @staticmethod
     def _written(stem: Path, drawn: list[bytes]) -> str:

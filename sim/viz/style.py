@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import pickle
 from collections.abc import Mapping, Sequence
-from concurrent.futures import Future
+from concurrent.futures import Executor, Future
 from pathlib import Path
 from typing import Any
 
@@ -82,18 +82,14 @@ def save_figure(fig: Figure, stem: Path, dpi: int = 120) -> list[Path]:
     return write_figure(figure_bytes(fig, dpi), stem)
 
 
-def draw_in_worker(fig: Figure, n_jobs: int = -1, dpi: int = 120) -> Future[list[bytes]]:
-    """Start drawing `fig` (:func:`figure_bytes`) on loky's reusable pool of `n_jobs` worker
-    processes (joblib's convention: -1 for every core) and return at once: drawing (text
-    layout, ticks, rasterising) is most of a report's time, each figure is independent,
-    and the pool starts while the caller computes the next figure. The worker draws the
-    figure pickled here, under this process's rcParams, so the bytes are those drawn here."""
-    from joblib import effective_n_jobs
-    from joblib.externals.loky import get_reusable_executor
-
+def draw_in_worker(fig: Figure, executor: Executor, dpi: int = 120) -> Future[list[bytes]]:
+    """Start drawing `fig` (:func:`figure_bytes`) on `executor`'s worker processes and return
+    at once: drawing (text layout, ticks, rasterising) is most of a report's time, each
+    figure is independent, and the pool starts while the caller computes the next figure.
+    The worker draws the figure pickled here, under this process's rcParams, so the bytes
+    are those drawn here."""
     # every setting but the backend: a worker draws with its own (non-interactive) one
     rc: dict[Any, Any] = {k: v for k, v in matplotlib.rcParams.items() if k != "backend"}
-    executor = get_reusable_executor(max_workers=effective_n_jobs(n_jobs))
     drawn: Future[list[bytes]] = executor.submit(_figure_bytes_of, pickle.dumps(fig), rc, dpi)
     return drawn
 
