@@ -251,8 +251,8 @@ class Scheduled:
 def schedule(model: AccessModel, events: tuple[EventConfig, ...]) -> list[Scheduled]:
     """Put the scenario's events on the model's event list, in the given order (the firing
     order within a month)."""
-    return [
-        Scheduled(callback, model.schedule_event(callback, at=cfg.at - 0.5))
-        for cfg in events
-        for callback in [partial(build_event(cfg).fire, model)]
-    ]
+    scheduled = []
+    for cfg in events:
+        callback = partial(build_event(cfg).fire, model)
+        scheduled.append(Scheduled(callback, model.schedule_event(callback, at=cfg.at - 0.5)))
+    return scheduled
