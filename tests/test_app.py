@@ -227,7 +227,7 @@ def test_dashboard_in_a_real_browser(
                 expect(page.locator(".ar-month")).to_have_text(f"Month {n} of 60")
 
             def step_to(n: int) -> None:
-                while (now := int(page.locator(".ar-month").inner_text().split()[1])) < n:
+                while (now := shown()) < n:
                     page.get_by_role("button", name="Step", exact=True).click()
                     month(now + 1)
 
