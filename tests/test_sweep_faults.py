@@ -62,7 +62,9 @@ def run_workers_of(pid: int) -> list[int]:
 
 @pytest.mark.slow(seconds=120)
 def test_a_worker_killed_mid_sweep_costs_no_run(tmp_path: Path) -> None:
-    extra = ["population.n_developers=2000", "steps=40", "sweep.replicates=4", "sweep.n_jobs=2"]
+    # eight runs of ~1 s on two workers: when the first file lands, six are still to come
+    # (~3 s of work), so the kill lands on a busy pool even on a loaded machine
+    extra = ["population.n_developers=20000", "steps=60", "sweep.replicates=8", "sweep.n_jobs=2"]
     exe = Path(sys.executable).with_name("accessrace")
     args = [str(exe), "-m", f"hydra.sweep.dir={tmp_path / 'killed'}", *extra]
     proc = subprocess.Popen(args, cwd=tmp_path, stderr=subprocess.PIPE, text=True)
@@ -82,7 +84,7 @@ def test_a_worker_killed_mid_sweep_costs_no_run(tmp_path: Path) -> None:
         load(tmp_path / name).sort_values(["run_id", "step"]).reset_index(drop=True)
         for name in ("killed", "clean")
     )
-    assert killed["run_id"].nunique() == 4
+    assert killed["run_id"].nunique() == 8
     pd.testing.assert_frame_equal(killed, expected, check_exact=True)
 
 
