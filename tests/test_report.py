@@ -269,6 +269,28 @@ def test_drawing_in_workers_leaves_joblib_parallel_working_in_the_process(
     assert squares == [0, 1, 4, 9]
 
 
+def test_a_slow_part_of_the_page_is_computed_on_a_worker_and_its_error_read_here(
+    tmp_path: Path,
+) -> None:
+    """`FigureEmbedder.start` computes on the drawing workers when there are any (another
+    process, while this one goes on), here when there are none, and in both cases a
+    failure is raised where the result is read, as the section expects."""
+    import os
+
+    from sim.report.html import FigureEmbedder
+
+    for n_jobs, elsewhere in ((1, False), (2, True)):
+        figures = FigureEmbedder(tmp_path / f"jobs{n_jobs}", n_jobs=n_jobs)
+        try:
+            pid = figures.start(os.getpid)
+            failing = figures.start(int, "not a number")
+            assert (pid.result() != os.getpid()) is elsewhere
+            with pytest.raises(ValueError, match="not a number"):
+                failing.result()
+        finally:
+            figures.close()
+
+
 @pytest.mark.slow(seconds=60)
 def test_the_report_command(paired: Path, tmp_path: Path) -> None:
     out = tmp_path / "r.html"

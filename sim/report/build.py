@@ -27,7 +27,7 @@ from sim.experiment.store import (
     sweep_status,
 )
 from sim.experiment.store import load as load_results
-from sim.report.designs import discovery_html, sensitivity_html
+from sim.report.designs import discovery_html, sensitivity_html, start_discovery
 from sim.report.html import (
     FigureEmbedder,
     declared_values,
@@ -120,15 +120,21 @@ def _result_sections(
         case ReportKind.sensitivity:
             sections.append(("Sensitivity analysis", sensitivity_html(path, figures)))
         case ReportKind.discovery:
-            sections.append(("Scenario discovery", discovery_html(path, figures)))
+            discovery = start_discovery(path, figures, results)
+            sections.append(("Scenario discovery", discovery_html(discovery, figures)))
         case ReportKind.paired:
+            # PRIM runs on a worker while the effects are computed here
+            discovery = (
+                start_discovery(path, figures, results)
+                if swept and all(_is_number(v) for v in results[swept[0]].unique())
+                else None
+            )
             events = load_results(path, "events")
             sections += paired_sections(
                 results, events, config, manifest, path, figures, seed, question
             )
-            if swept and all(_is_number(v) for v in results[swept[0]].unique()):
-                discovery = discovery_html(path, figures, results)
-                sections.append(("Scenario discovery", discovery))
+            if discovery is not None:
+                sections.append(("Scenario discovery", discovery_html(discovery, figures)))
         case ReportKind.sweep:
             events = load_results(path, "events")
             sections += sweep_sections(

@@ -3,8 +3,9 @@ Sobol) and scenario discovery (PRIM)."""
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from markupsafe import Markup
@@ -14,6 +15,9 @@ from sim.analysis.names import display_scale, metric_name
 from sim.experiment.store import read_manifest
 from sim.report.html import FigureEmbedder, fmt, render
 from sim.viz.designs import prim_figure, sensitivity_figure
+
+if TYPE_CHECKING:
+    from sim.analysis.discovery import Discovery
 
 METHOD_TITLES = {
     SensitivityMethod.sobol: "Sobol indices",
@@ -110,15 +114,21 @@ def _method_block(
     return {"title": title, "table": table, "figure": figure}
 
 
-def discovery_html(
+def start_discovery(
     path: Path, figures: FigureEmbedder, results: pd.DataFrame | None = None
-) -> Markup:
-    """PRIM's box over the sweep's swept parameters; `results` are its time series when
-    already loaded (a paired sweep's report), read from `path` otherwise."""
+) -> Future[Discovery]:
+    """Scenario discovery of the sweep in `path` started on the report's workers (its
+    library's import and PRIM take seconds that the other sections need not wait for);
+    `results` are its time series when already loaded (a paired sweep's report)."""
     from sim.analysis.discovery import discover
 
+    return figures.start(discover, path, results=results)
+
+
+def discovery_html(pending: Future[Discovery], figures: FigureEmbedder) -> Markup:
+    """PRIM's box over the sweep's swept parameters, from :func:`start_discovery`."""
     try:
-        found = discover(path, results=results)
+        found = pending.result()
     except ImportError as err:
         return render("message.html.j2", text=str(err))
     except (ValueError, KeyError) as err:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from functools import cache
@@ -122,6 +122,20 @@ class FigureEmbedder:
 
             self._pool = ProcessPoolExecutor(max_workers=effective_n_jobs(self.n_jobs))
         return self._pool
+
+    def start(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Future[Any]:
+        """`fn(*args, **kwargs)` started on the drawing workers, to be read from the future
+        when the page needs it; with `n_jobs` = 1, computed here and now. For a slow part
+        of the page that the rest does not wait on (PRIM, whose library alone takes ~6 s
+        to import)."""
+        if self.n_jobs != 1:
+            return self._executor().submit(fn, *args, **kwargs)
+        done: Future[Any] = Future()
+        try:
+            done.set_result(fn(*args, **kwargs))
+        except Exception as err:  # raised where the result is read, as from a worker
+            done.set_exception(err)
+        return done
 
     def embed(
         self, fig: Figure, name: str, caption: str, data: pd.DataFrame | None = None
