@@ -13,7 +13,7 @@ from helpers import cutoff, small
 
 from sim.config import EventKind
 from sim.experiment.run import plan, sweep
-from sim.experiment.store import RUN_COLUMNS, SweepLayoutError, ensure_manifest, load
+from sim.experiment.store import RUN_COLUMNS, SweepLayoutError, ensure_manifest, load, read_frames
 
 REVOKE = [EventKind.revoke_access]
 
@@ -80,3 +80,23 @@ def test_the_old_layout_is_refused_with_advice(tmp_path: Path) -> None:
         load(tmp_path)
     with pytest.raises(SweepLayoutError, match="old layout"):
         ensure_manifest(tmp_path, "sig", {})
+
+
+def test_read_frames_joins_files_as_pandas_would_whatever_their_columns(
+    store: Path, tmp_path: Path
+) -> None:
+    """The store's one-conversion reader gives what a frame per file, concatenated, gives:
+    for a sweep's files (one schema), and for files whose columns differ (another lab in
+    one point), where a column a file lacks is NaN in its rows and new columns come last."""
+    files = sorted((store / "timeseries").glob("*.parquet"))
+    expected = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+    pd.testing.assert_frame_equal(read_frames(files), expected, check_exact=True)
+    one = pd.DataFrame({"step": [0, 1], "capability__a": [1.0, 2.0], "arm": ["x", "y"]})
+    other = pd.DataFrame({"step": [0], "capability__b": [3.0], "arm": ["z"]})
+    paths = [tmp_path / "one.parquet", tmp_path / "other.parquet"]
+    for frame, path in zip((one, other), paths, strict=True):
+        frame.to_parquet(path, index=False)
+    joined = read_frames(paths)
+    pd.testing.assert_frame_equal(joined, pd.concat([one, other], ignore_index=True))
+    assert list(joined.columns) == ["step", "capability__a", "arm", "capability__b"]
+    assert joined["capability__a"].isna().tolist() == [False, False, True]
