@@ -248,20 +248,26 @@ def difference(job: list[str], other: list[str]) -> str:
 def find_duplicates(cfg: DictConfig, jobs: list[list[str]]) -> list[dict[str, list[str]]]:
     """Sweep points whose configs are identical to an earlier point's (the same runs):
     ``{"job": overrides, "same_as": overrides}`` each. Every point is composed as its job
-    will be (~0.1 s each here). A point sharing only some runs with another (e.g.
+    will be (~0.2 s each here), on every core (loky's workers, which the joblib launcher
+    then reuses). A point sharing only some runs with another (e.g.
     ``sweep.replicates=2,3``) raises ConfigError: its runs would carry two points' columns."""
     if len(jobs) < 2:
         return []
-    loader = GlobalHydra.instance().config_loader()
+    from joblib import Parallel, delayed, effective_n_jobs
+
+    # one share of the points per worker: a loader arrives in a worker with its file cache
+    # empty, so composing points one task each would read every config file every time
+    loader, workers = GlobalHydra.instance().config_loader(), effective_n_jobs(-1)
+    size = -(-len(jobs) // workers)  # points per worker, rounded up
+    composed = Parallel(n_jobs=workers, backend="loky")(
+        delayed(runs_of_points)(loader, cfg, jobs[i : i + size]) for i in range(0, len(jobs), size)
+    )
+    point_runs = [runs for share in composed for runs in share]
     seen: dict[frozenset[str], list[str]] = {}
     owner: dict[str, list[str]] = {}
     out = []
-    for job in jobs:
-        try:
-            job_cfg = loader.load_sweep_config(cfg, list(job))
-            config = to_sim_config(job_cfg)
-            runs = frozenset(s.run_id for s in specs_for(job_cfg, config, {}))
-        except Exception:  # an invalid point fails in its own job, with its own message
+    for job, runs in zip(jobs, point_runs, strict=True):
+        if runs is None:  # an invalid point fails in its own job, with its own message
             continue
         if runs in seen:
             out.append({"job": list(job), "same_as": seen[runs]})
@@ -274,6 +280,25 @@ def find_duplicates(cfg: DictConfig, jobs: list[list[str]]) -> list[dict[str, li
             )
         seen[runs] = list(job)
         owner.update({r: list(job) for r in runs})
+    return out
+
+
+def runs_of_points(
+    loader: Any, cfg: DictConfig, jobs: list[list[str]]
+) -> list[frozenset[str] | None]:
+    """The run ids of each sweep point in `jobs`, composed by Hydra's config `loader` as its
+    job will be; None for a point that does not compose or validate."""
+    from experiments.schema import register
+
+    register()  # in a worker process, the schema the composition starts from
+    out: list[frozenset[str] | None] = []
+    for job in jobs:
+        try:
+            job_cfg = loader.load_sweep_config(cfg, list(job))
+            config = to_sim_config(job_cfg)
+            out.append(frozenset(s.run_id for s in specs_for(job_cfg, config, {})))
+        except Exception:
+            out.append(None)
     return out
 
 
