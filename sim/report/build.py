@@ -17,12 +17,12 @@ from sim.analysis.estimates import intervention_month
 from sim.analysis.kinds import ReportKind
 from sim.analysis.names import entity_labels, metric_name, param_label, value_label
 from sim.config import Config, EventConfig, EventKind
+from sim.experiment.provenance import file_record
 from sim.experiment.store import (
     SweepStatus,
     atomic_path,
     load_config,
     read_manifest,
-    read_provenance,
     run_files,
     sweep_status,
 )
@@ -120,8 +120,8 @@ def _result_sections(
         case ReportKind.sensitivity:
             sections.append(("Sensitivity analysis", sensitivity_html(path, figures)))
         case ReportKind.discovery:
-            discovery = start_discovery(path, figures, results)
-            sections.append(("Scenario discovery", discovery_html(discovery, figures)))
+            designed = start_discovery(path, figures, results)
+            sections.append(("Scenario discovery", discovery_html(designed, figures)))
         case ReportKind.paired:
             # PRIM runs on a worker while the effects are computed here
             discovery = (
@@ -312,7 +312,10 @@ def _provenance_html(path: Path) -> Markup:
     seen: dict[str, set[str]] = {k: set() for k in PROVENANCE_KEYS}
     started, finished = [], []
     for f in run_files(path):
-        prov = read_provenance(f)
+        record = file_record(f)  # as verified a moment ago: read once, not again
+        if isinstance(record, str):
+            continue
+        prov = record[1]
         for k in PROVENANCE_KEYS:
             seen[k].add(str(prov.get(k)))
         started.append(str(prov.get("started")))
