@@ -78,6 +78,7 @@ def build_report(
             sections.append(("Setup", _manifest_html(manifest)))
             title = f"accessrace report: {path.name} (no finished runs)"
         else:
+            figures.warm_up()  # while the runs are read
             results = _result_sections(path, manifest, seed, figures)
             # Answer first: a complete sweep's status follows its findings; a partial or mixed
             # one says so before anything else.

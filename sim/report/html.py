@@ -8,6 +8,7 @@ with autoescaping on; Python computes only the values that fill them."""
 from __future__ import annotations
 
 import base64
+import importlib
 import re
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor, Future
@@ -19,6 +20,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined
+from joblib import effective_n_jobs
 from markupsafe import Markup
 from matplotlib.figure import Figure
 
@@ -117,11 +119,19 @@ class FigureEmbedder:
 
     def _executor(self) -> Executor:
         if self._pool is None:
-            from joblib import effective_n_jobs
             from joblib.externals.loky import ProcessPoolExecutor
 
             self._pool = ProcessPoolExecutor(max_workers=effective_n_jobs(self.n_jobs))
         return self._pool
+
+    def warm_up(self) -> None:
+        """Start the drawing workers now, each importing what drawing needs, so that they
+        are ready when the first figure is (a worker's start and imports take ~2 s, which
+        the caller's loading of the runs can cover)."""
+        if self.n_jobs != 1:
+            pool = self._executor()
+            for _ in range(effective_n_jobs(self.n_jobs)):
+                pool.submit(importlib.import_module, "sim.viz.style")
 
     def start(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Future[Any]:
         """`fn(*args, **kwargs)` started on the drawing workers, to be read from the future
