@@ -82,12 +82,17 @@ def main(cfg: DictConfig) -> None:
     if cfg.sweep.replicates > 1 or cfg.sweep.intervention:
         run_replicates(cfg, config, out_dir)
         return
+    run_one(config, out_dir)
+
+
+def run_one(config: Config, out_dir: Path) -> None:
+    """One run into `out_dir`, with a progress bar, its summary and where its files are."""
     print(
         f"Running {config.scenario.name}: {config.population.n_developers:,} developers, "
         f"{config.steps} months, seed {config.seed} ...",
         flush=True,
     )
-    from sim.analysis.summary import summarize
+    from sim.analysis.summary import summarize  # after the line above: the model loads here
     from sim.experiment.run import RunDirectoryError
 
     bar = progress_bar(config.steps, "[accessrace] months", unit="month")

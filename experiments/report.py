@@ -11,7 +11,8 @@ import logging
 import sys
 from pathlib import Path
 
-from sim.experiment.store import MANIFEST, sweep_status
+from sim.experiment.status import sweep_status
+from sim.experiment.store import MANIFEST
 
 
 def main(argv: list[str] | None = None) -> int:

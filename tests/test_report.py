@@ -23,7 +23,8 @@ import sim.experiment.provenance as provenance
 from sim.analysis.estimates import FEW_PAIRS, effects, few_pairs_caveat
 from sim.config import EventKind, PopulationConfig
 from sim.experiment.run import execute, plan, sweep
-from sim.experiment.store import ensure_manifest, load, read_provenance, run_files, sweep_status
+from sim.experiment.status import sweep_status
+from sim.experiment.store import ensure_manifest, load, read_provenance, run_files
 from sim.report.build import build_report
 from sim.report.html import fmt
 

@@ -14,6 +14,7 @@ import pytest
 from helpers import small
 
 from sim.experiment.run import plan, sweep
+from sim.experiment.status import sweep_status
 from sim.experiment.store import (
     ManifestError,
     StoreWarning,
@@ -25,7 +26,6 @@ from sim.experiment.store import (
     read_manifest,
     release_lock,
     run_files,
-    sweep_status,
 )
 
 DESCRIPTION = {"intervention": [], "effects_after": [], "planned_runs": 3}

@@ -190,8 +190,8 @@ def test_a_sweep_of_one_point_runs_its_job_in_the_launching_process(
     one job); a sweep of several points keeps one launcher worker per core."""
     from hydra import compose, initialize_config_dir
 
+    from experiments.launching import planned_jobs, run_alone_here
     from experiments.main import CONFIG_DIR
-    from experiments.sweeps import planned_jobs, run_alone_here
 
     with initialize_config_dir(version_base="1.3", config_dir=str(CONFIG_DIR)):
         cfg = compose("config", overrides, return_hydra_config=True)

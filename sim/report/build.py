@@ -18,14 +18,8 @@ from sim.analysis.kinds import ReportKind
 from sim.analysis.names import entity_labels, metric_name, param_label, value_label
 from sim.config import Config, EventConfig, EventKind
 from sim.experiment.provenance import file_record
-from sim.experiment.store import (
-    SweepStatus,
-    atomic_path,
-    load_config,
-    read_manifest,
-    run_files,
-    sweep_status,
-)
+from sim.experiment.status import SweepStatus, sweep_status
+from sim.experiment.store import atomic_path, load_config, read_manifest, run_files
 from sim.experiment.store import load as load_results
 from sim.report.designs import discovery_html, sensitivity_html, start_discovery
 from sim.report.html import (

@@ -56,45 +56,64 @@ def sweep_sections(
     front = [str(wide[group].iloc[i]) for i in pareto_front(wide, INNOVATION, TRUST)]
     order = [v for v in orders[group] if v in set(est[group].astype(str))] or None
     text = _sweep_results_html(est, group, rest, front, order, tied, figures)
-    figs = [
-        figures.embed(
-            frontier_figure(
-                est,
-                group,
-                INNOVATION,
-                TRUST,
-                title="The innovation-trust frontier",
-                order=order,
-                front=front,
-            ),
-            "frontier",
-            f"One point per {param_label(group)}: mean innovation and trust with 95% CI whiskers "
-            "in both directions; the dashed line joins the efficient ones.",
-            data=est,
-        )
-    ]
+    figs = [_frontier(est, group, order, front, figures)]
     figs += _heatmaps(outcomes, group, rest, orders, figures)
-    bands = {m: group_ci(results, m, group) for m in (BASE_INNOVATION, TRUST)}
-    figs.append(
-        figures.embed(
-            timeseries_figure(
-                bands,
-                group,
-                title=f"Innovation and trust by month, per {param_label(group)}",
-                order=order,
-            ),
-            "timeseries",
-            f"Mean over all runs of each {param_label(group)}"
-            + (f" (pooled over {', '.join(param_label(c) for c in rest)})" if rest else "")
-            + " with its 95% CI band.",
-            data=pd.concat([b.assign(metric=m) for m, b in bands.items()], ignore_index=True),
-        )
-    )
+    figs.append(_by_month(results, group, rest, order, figures))
     return [
         ("Key findings", findings),
         ("Results", text),
         ("Figures", render("figures.html.j2", figures=figs)),
     ]
+
+
+def _frontier(
+    est: pd.DataFrame,
+    group: str,
+    order: Sequence[str] | None,
+    front: Sequence[str],
+    figures: FigureEmbedder,
+) -> Markup:
+    """The innovation-trust frontier over the values of `group`."""
+    return figures.embed(
+        frontier_figure(
+            est,
+            group,
+            INNOVATION,
+            TRUST,
+            title="The innovation-trust frontier",
+            order=order,
+            front=front,
+        ),
+        "frontier",
+        f"One point per {param_label(group)}: mean innovation and trust with 95% CI whiskers "
+        "in both directions; the dashed line joins the efficient ones.",
+        data=est,
+    )
+
+
+def _by_month(
+    results: pd.DataFrame,
+    group: str,
+    rest: Sequence[str],
+    order: Sequence[str] | None,
+    figures: FigureEmbedder,
+) -> Markup:
+    """Innovation and trust by month per value of `group`, pooled over the other swept
+    parameters."""
+    bands = {m: group_ci(results, m, group) for m in (BASE_INNOVATION, TRUST)}
+    return figures.embed(
+        timeseries_figure(
+            bands,
+            group,
+            title=f"Innovation and trust by month, per {param_label(group)}",
+            order=order,
+        ),
+        "timeseries",
+        f"Mean over all runs of each {param_label(group)}"
+        + (f" (pooled over {', '.join(param_label(c) for c in rest)})" if rest else "")
+        + " with its 95% CI band.",
+        data=pd.concat([b.assign(metric=m) for m, b in bands.items()], ignore_index=True),
+    )
 
 
 TRUST = "developer_trust"
@@ -126,23 +145,7 @@ def _sweep_results_html(
         )
     }
     groups = list(order or dict.fromkeys(est[group].astype(str)))
-    rows = []
-    for g in groups:
-        inn, tru = value[g, INNOVATION], value[g, TRUST]
-        rows.append(
-            {
-                param_label(group): value_label(group, g),
-                "innovation": inn[0],
-                "innovation CI": f"{fmt(inn[1])} to {fmt(inn[2])}",
-                "trust": tru[0],
-                "trust CI": f"{fmt(tru[1])} to {fmt(tru[2])}",
-                "runs": inn[3],
-                "efficient": "yes" if g in front else "",
-                "ties with": ", ".join(
-                    value_label(group, o) for t in tied if g in t for o in t if o != g
-                ),
-            }
-        )
+    rows = [_outcome_row(value, group, g, front, tied) for g in groups]
     table = figures.table(
         pd.DataFrame(rows), "outcomes", ["innovation", "trust"], pd.DataFrame({"id": groups})
     )
@@ -166,6 +169,28 @@ def _sweep_results_html(
         front=[value_label(group, g) for g in front],
         table=table,
     )
+
+
+def _outcome_row(
+    value: Mapping[tuple[str, str], tuple[float, float, float, int]],
+    group: str,
+    g: str,
+    front: Sequence[str],
+    tied: Sequence[Sequence[str]],
+) -> dict[str, object]:
+    """The outcomes table's row of value `g` of `group`: innovation and trust with their
+    intervals, runs, whether it is efficient and what it ties with."""
+    inn, tru = value[g, INNOVATION], value[g, TRUST]
+    return {
+        param_label(group): value_label(group, g),
+        "innovation": inn[0],
+        "innovation CI": f"{fmt(inn[1])} to {fmt(inn[2])}",
+        "trust": tru[0],
+        "trust CI": f"{fmt(tru[1])} to {fmt(tru[2])}",
+        "runs": inn[3],
+        "efficient": "yes" if g in front else "",
+        "ties with": ", ".join(value_label(group, o) for t in tied if g in t for o in t if o != g),
+    }
 
 
 def _best(
