@@ -27,21 +27,24 @@ from pathlib import Path
 import mesa
 import numpy as np
 import pandas as pd
+from hydra import compose, initialize_config_dir
 
 import sim
-from sim.config import EventConfig, EventKind, ScenarioConfig
+from experiments.main import CONFIG_DIR
+from experiments.schema import to_sim_config
 from sim.experiment.run import plan, replicate_seeds, sweep
 from sim.experiment.store import load
 from sim.model.metrics import REPORTERS
 
-SCENARIO = ScenarioConfig(
-    name="claude_cutoff",
-    events=(
-        EventConfig(kind=EventKind.revoke_access, at=24, provider="incumbent_api", lab="rival"),
-        EventConfig(kind=EventKind.launch, at=25, lab="rival", capability_jump=0.1),
-    ),
-)
-BASE = sim.Config(scenario=SCENARIO)
+
+def default_config() -> sim.Config:
+    """The command line's default run (the claude_cutoff preset), as Hydra composes it, so
+    that the command line's runs are these runs."""
+    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+        return to_sim_config(compose("config"))
+
+
+BASE = default_config()
 
 
 class BatchRunModel(sim.AccessModel):
@@ -57,6 +60,20 @@ def timed(label: str, fn: object) -> float:
     elapsed = time.perf_counter() - start
     print(f"  {label:<44} {elapsed:8.1f} s", flush=True)
     return elapsed
+
+
+def mesa_batch(seeds: list[int]) -> list[dict[str, object]]:
+    """The same runs through Mesa's own batch runner, final month only, on 2 processes."""
+    rows: list[dict[str, object]] = mesa.batch_run(
+        BatchRunModel,
+        parameters={},
+        rng=seeds,
+        number_processes=2,
+        data_collection_period=-1,
+        max_steps=BASE.steps,
+        display_progress=False,
+    )
+    return rows
 
 
 def main() -> None:
@@ -80,20 +97,7 @@ def main() -> None:
         one = timed("sweep path, 1 worker", lambda: sweep(specs, work / "one", n_jobs=1))
         two = timed("sweep path, 2 workers", lambda: sweep(specs, work / "two", n_jobs=2))
         batch: list[dict[str, object]] = []
-        mesa_time = timed(
-            "mesa.batch_run, 2 processes",
-            lambda: batch.extend(
-                mesa.batch_run(
-                    BatchRunModel,
-                    parameters={},
-                    rng=seeds,
-                    number_processes=2,
-                    data_collection_period=-1,
-                    max_steps=BASE.steps,
-                    display_progress=False,
-                )
-            ),
-        )
+        mesa_time = timed("mesa.batch_run, 2 processes", lambda: batch.extend(mesa_batch(seeds)))
         cli = [
             str(Path(sys.executable).with_name("accessrace")),
             "-m",

@@ -159,16 +159,7 @@ def parallel_map(
                     WorkerDiedWarning,
                     stacklevel=2,
                 )
-                for key in in_flight:  # alone now: a run that dies again killed its worker
-                    try:
-                        take(key, _alone(fn, key, todo[key], args, markers))
-                    except TerminatedWorkerError as again:
-                        _clear(markers)
-                        message = f"its worker process died ({_exit_codes(again)}), twice"
-                        if lost is None:
-                            failed.append(f"{todo.pop(key)}: {message}")
-                        else:
-                            take(key, lost(todo[key], message))
+                failed += _run_alone(fn, in_flight, todo, args, markers, take, lost)
     finally:
         shutil.rmtree(markers, ignore_errors=True)
         if bar is not None:
@@ -176,6 +167,34 @@ def parallel_map(
     if failed:
         raise WorkerLostError("; ".join(failed))
     return out
+
+
+def _run_alone(
+    fn: Callable[..., Any],
+    keys: Sequence[int],
+    todo: dict[int, Any],
+    args: tuple[Any, ...],
+    markers: Path,
+    take: Callable[[int, Any], None],
+    lost: Callable[[Any, str], Any] | None,
+) -> list[str]:
+    """Run each of `keys` (in flight when a worker died) alone, handing its value to `take`:
+    one that kills its worker again is passed to `lost`, or, without `lost`, left in `todo`
+    no more and named in the returned lines."""
+    from joblib.externals.loky.process_executor import TerminatedWorkerError
+
+    failed = []
+    for key in keys:
+        try:
+            take(key, _alone(fn, key, todo[key], args, markers))
+        except TerminatedWorkerError as again:
+            _clear(markers)
+            message = f"its worker process died ({_exit_codes(again)}), twice"
+            if lost is None:
+                failed.append(f"{todo.pop(key)}: {message}")
+            else:
+                take(key, lost(todo[key], message))
+    return failed
 
 
 def _clear(markers: Path) -> list[int]:

@@ -41,6 +41,32 @@ def _initial_counts(initial: npt.ArrayLike | None, n: int, Z: int) -> list[int]:
     return counts
 
 
+def _check_game(
+    payoffs: npt.ArrayLike, Z: int, beta: float, mu: float
+) -> tuple[FloatArray, int, float, float]:
+    """The game and population of :func:`simulate_revisions`, checked (ValueError)."""
+    return (
+        _check_payoffs(payoffs),
+        _check_int("Z", Z, 2),
+        _check_real("beta", beta, 0.0),
+        _check_real("mu", mu, 0.0, 1.0),
+    )
+
+
+def _check_schedule(
+    events: int, burn_in: int, batches: int, rng: np.random.Generator
+) -> tuple[int, int, int]:
+    """The events, burn-in and batches of :func:`simulate_revisions`, checked (ValueError)."""
+    events = _check_int("events", events, 1)
+    burn_in = _check_int("burn_in", burn_in, 0)
+    batches = _check_int("batches", batches, 1)
+    if events % batches:
+        raise ValueError(f"events must be a multiple of batches = {batches}, got {events}")
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(f"rng must be a numpy Generator, got {type(rng).__name__}")
+    return events, burn_in, batches
+
+
 def simulate_revisions(
     payoffs: npt.ArrayLike,
     Z: int,
@@ -63,19 +89,13 @@ def simulate_revisions(
     each event). The grand mean estimates the stationary mean frequencies; the spread of the
     rows gives its standard error by batch means when batches are long against the
     process's correlation time.
+
+    Longer than most functions, for speed: the event loop runs millions of times on plain
+    lists, inline, where a function call per event would cost a large part of its time.
     """
-    a = _check_payoffs(payoffs)
+    a, Z, beta, mu = _check_game(payoffs, Z, beta, mu)
     n = a.shape[0]
-    Z = _check_int("Z", Z, 2)
-    beta = _check_real("beta", beta, 0.0)
-    mu = _check_real("mu", mu, 0.0, 1.0)
-    events = _check_int("events", events, 1)
-    burn_in = _check_int("burn_in", burn_in, 0)
-    batches = _check_int("batches", batches, 1)
-    if events % batches:
-        raise ValueError(f"events must be a multiple of batches = {batches}, got {events}")
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError(f"rng must be a numpy Generator, got {type(rng).__name__}")
+    events, burn_in, batches = _check_schedule(events, burn_in, batches, rng)
     counts = _initial_counts(initial, n, Z)
     strategy = [s for s, c in enumerate(counts) for _ in range(c)]
     matrix: list[list[float]] = a.tolist()
