@@ -93,6 +93,11 @@ class Download(NamedTuple):
     folder: str
 
 
+def _load(module: str) -> None:
+    """Import `module` (in a worker process, ahead of the work that needs it)."""
+    importlib.import_module(module)
+
+
 PENDING = re.compile(r"accessrace-pending-figure-(\d+)-")
 """Where a figure not yet drawn stands in the page (letters, digits and dashes: autoescaping
 leaves it as it is)."""
@@ -131,7 +136,7 @@ class FigureEmbedder:
         if self.n_jobs != 1:
             pool = self._executor()
             for _ in range(effective_n_jobs(self.n_jobs)):
-                pool.submit(importlib.import_module, "sim.viz.style")
+                pool.submit(_load, "sim.viz.style")
 
     def start(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Future[Any]:
         """`fn(*args, **kwargs)` started on the drawing workers, to be read from the future
