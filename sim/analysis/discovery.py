@@ -35,7 +35,6 @@ from sim.analysis.sensitivity import (
     write_design,
 )
 from sim.config import Config, EventKind, build_dataclass
-from sim.experiment.run import without
 from sim.experiment.store import Arm, config_hash, ensure_manifest, load_config, read_manifest
 from sim.experiment.store import load as load_results
 
@@ -85,6 +84,8 @@ def check_spec(config: Config, spec: DiscoverySpec) -> None:
             f"samples = {spec.samples}, replicates = {spec.replicates}: expected samples >= 2 "
             "and replicates >= 1"
         )
+    from sim.experiment.run import without  # the model (Mesa) only to check a design
+
     try:
         without(config, kinds(spec))
     except (ValueError, KeyError) as err:

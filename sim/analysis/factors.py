@@ -16,8 +16,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.config import Config, ConfigError, iter_fields
-from sim.experiment.run import timeseries_frame
-from sim.model.model import AccessModel
 
 
 class SensitivityError(ValueError):
@@ -101,6 +99,9 @@ def check_parameters(config: Config, parameters: Sequence[Parameter]) -> None:
 def known_metrics(config: Config) -> list[str]:
     """The metric columns a run of `config` records (from the initial month of a model with
     a handful of developers: the columns depend on the labs, providers and domains)."""
+    from sim.experiment.run import timeseries_frame  # the model (Mesa) only here
+    from sim.model.model import AccessModel
+
     degree = config.population.social_degree
     tiny = config.replace(
         population=dataclasses.replace(config.population, n_developers=max(20, 2 * degree + 2))

@@ -36,7 +36,6 @@ from sim.analysis.factors import (
 )
 from sim.analysis.kinds import ReportKind, SensitivityMethod
 from sim.config import Config, build_dataclass
-from sim.experiment.run import plan, sweep
 from sim.experiment.store import (
     MANIFEST,
     RunSpec,
@@ -145,6 +144,8 @@ def plan_design(
 ) -> tuple[list[RunSpec], list[str]]:
     """The runs of every design point (each replicate, both arms with an intervention),
     without duplicates, and each design row's point id."""
+    from sim.experiment.run import plan  # the model (Mesa) only to plan: reading needs none
+
     paths = [p.path for p in parameters]
     specs: dict[str, RunSpec] = {}
     point_ids = []
@@ -171,6 +172,8 @@ def run_design(
 ) -> int:
     """Run the specs not yet finished in `sweep_dir`, with a progress bar so described
     (sim.experiment.workers.progress_bar) if `progress`; returns the number run now."""
+    from sim.experiment.run import sweep
+
     return sweep(specs, sweep_dir, n_jobs, progress=progress)
 
 
