@@ -178,9 +178,9 @@ def _run_alone(
     take: Callable[[int, Any], None],
     lost: Callable[[Any, str], Any] | None,
 ) -> list[str]:
-    """Run each of `keys` (in flight when a worker died) alone, handing its value to `take`:
-    one that kills its worker again is passed to `lost`, or, without `lost`, left in `todo`
-    no more and named in the returned lines."""
+    """Run each of `keys` (in flight when a worker died) alone, handing its value to `take`.
+    One that kills its worker again is passed to `lost`; without `lost`, it is removed from
+    `todo` and named in the returned lines."""
     from joblib.externals.loky.process_executor import TerminatedWorkerError
 
     failed = []

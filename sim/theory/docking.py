@@ -90,8 +90,9 @@ def simulate_revisions(
     rows gives its standard error by batch means when batches are long against the
     process's correlation time.
 
-    Longer than most functions, for speed: the event loop runs millions of times on plain
-    lists, inline, where a function call per event would cost a large part of its time.
+    Longer than most functions on purpose: the event loop stays in one piece, on plain
+    lists, so that it reads as the revision process event by event (draw a focal agent and
+    a model, revise, tally); only its arguments' checks are split out.
     """
     a, Z, beta, mu = _check_game(payoffs, Z, beta, mu)
     n = a.shape[0]
