@@ -32,8 +32,8 @@ calibrate: $(STAMP)
 	$(BIN)/accessrace experiment=flips flips.ship=true
 
 lint: $(STAMP)
-	$(BIN)/ruff check sim experiments tests benchmarks notebooks docs
-	$(BIN)/ruff format --check sim experiments tests benchmarks notebooks docs
+	$(BIN)/ruff check sim experiments hydra_plugins tests benchmarks notebooks docs
+	$(BIN)/ruff format --check sim experiments hydra_plugins tests benchmarks notebooks docs
 	$(BIN)/mypy
 
 # The dashboard test's Chromium: installed on Debian as root (or with sudo -n); elsewhere

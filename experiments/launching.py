@@ -1,9 +1,8 @@
 """The launching process's side of a sweep on the command line: the points planned and
-checked for duplicates, the manifest recorded before any job starts, one progress bar for
-the whole sweep while the jobs run (whatever the launcher), and the effect table and HTML
-report at the end (:class:`SweepCallback`, a Hydra callback). A sweep of one point under
-the joblib launcher runs its job in the launching process (:func:`run_alone_here`). Each
-point's job is experiments.sweeps.
+checked for duplicates (experiments.grid), the manifest recorded before any run starts, one
+progress bar for the whole sweep while the runs go (whatever the launcher), and the effect
+table and HTML report at the end (:class:`SweepCallback`, a Hydra callback). The project's
+sweeper then runs the plan (``hydra_plugins.accessrace_sweeper``).
 """
 
 from __future__ import annotations
@@ -13,12 +12,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
-from hydra.core.global_hydra import GlobalHydra
-from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.experimental.callback import Callback
-from omegaconf import DictConfig, read_write
+from omegaconf import DictConfig
 
+from experiments.grid import plan_sweep, sweep_overrides
 from experiments.outcome import effects_or_warning, write_report
 from experiments.schema import to_sim_config
 from experiments.sweeps import (
@@ -28,7 +25,6 @@ from experiments.sweeps import (
     fail,
     intervention_of,
     signature,
-    specs_for,
 )
 from sim import ConfigError
 from sim.experiment.store import (
@@ -42,79 +38,6 @@ from sim.experiment.store import (
 )
 from sim.experiment.workers import progress_bar
 
-# --- planning -----------------------------------------------------------------------------
-
-
-def find_duplicates(cfg: DictConfig, jobs: list[list[str]]) -> list[dict[str, list[str]]]:
-    """Sweep points whose configs are identical to an earlier point's (the same runs):
-    ``{"job": overrides, "same_as": overrides}`` each. Every point is composed as its job
-    will be (~0.2 s each here), on every core (loky's workers, which the joblib launcher
-    then reuses). A point sharing only some runs with another (e.g.
-    ``sweep.replicates=2,3``) raises ConfigError: its runs would carry two points' columns."""
-    if len(jobs) < 2:
-        return []
-    from joblib import Parallel, delayed, effective_n_jobs
-
-    # one share of the points per worker: a loader arrives in a worker with its file cache
-    # empty, so composing points one task each would read every config file every time
-    loader, workers = GlobalHydra.instance().config_loader(), effective_n_jobs(-1)
-    size = -(-len(jobs) // workers)  # points per worker, rounded up
-    composed = Parallel(n_jobs=workers, backend="loky")(
-        delayed(runs_of_points)(loader, cfg, jobs[i : i + size]) for i in range(0, len(jobs), size)
-    )
-    point_runs = [runs for share in composed for runs in share]
-    seen: dict[frozenset[str], list[str]] = {}
-    owner: dict[str, list[str]] = {}
-    out = []
-    for job, runs in zip(jobs, point_runs, strict=True):
-        if runs is None:  # an invalid point fails in its own job, with its own message
-            continue
-        if runs in seen:
-            out.append({"job": list(job), "same_as": seen[runs]})
-            continue
-        shared = [owner[r] for r in runs if r in owner]
-        if shared:
-            raise ConfigError(
-                f"sweep points {shared[0]} and {list(job)} share runs (identical configs and "
-                "seeds) but are not the same point; sweep them in separate directories"
-            )
-        seen[runs] = list(job)
-        owner.update({r: list(job) for r in runs})
-    return out
-
-
-def runs_of_points(
-    loader: Any, cfg: DictConfig, jobs: list[list[str]]
-) -> list[frozenset[str] | None]:
-    """The run ids of each sweep point in `jobs`, composed by Hydra's config `loader` as its
-    job will be; None for a point that does not compose or validate."""
-    from experiments.schema import register
-
-    register()  # in a worker process, the schema the composition starts from
-    out: list[frozenset[str] | None] = []
-    for job in jobs:
-        try:
-            job_cfg = loader.load_sweep_config(cfg, list(job))
-            config = to_sim_config(job_cfg)
-            out.append(frozenset(s.run_id for s in specs_for(job_cfg, config, {})))
-        except Exception:
-            out.append(None)
-    return out
-
-
-def sweep_overrides(cfg: DictConfig) -> list[str]:
-    """The overrides the basic sweeper expands: `hydra.sweeper.params`, then the command line."""
-    params = cfg.hydra.sweeper.get("params") or {}
-    return [f"{k}={v}" for k, v in params.items()] + list(cfg.hydra.overrides.task)
-
-
-def planned_jobs(cfg: DictConfig) -> list[list[str]]:
-    parsed = OverridesParser.create().parse_overrides(sweep_overrides(cfg))
-    return BasicSweeper.split_arguments(parsed, None)[0]
-
-
-# --- the manifest, the progress bar and the end -------------------------------------------
-
 
 def runs_per_job(cfg: DictConfig, job: list[str]) -> int:
     """A job runs its point's replicates, or one replicate when `sweep.replicate` is given
@@ -126,17 +49,6 @@ def runs_per_job(cfg: DictConfig, job: list[str]) -> int:
         replicates = 1
     draws = int(cfg.sweep.draws) if cfg.sweep.get("posterior") is not None else 1
     return draws * replicates * (2 if cfg.sweep.intervention else 1)
-
-
-def run_alone_here(cfg: DictConfig, jobs: list[list[str]]) -> None:
-    """A sweep of one point under the joblib launcher runs its job in this process, as the
-    basic launcher does (the same runs and files): a launcher worker would only add a
-    process start and a second import of the project before the point's own pool of
-    workers starts, seconds of a short sweep."""
-    launcher = str(cfg.hydra.launcher.get("_target_", ""))
-    if len(jobs) == 1 and launcher.rsplit(".", 1)[-1] == "JoblibLauncher":
-        with read_write(cfg.hydra.launcher):
-            cfg.hydra.launcher.n_jobs = 1
 
 
 class SweepWatch:
@@ -183,9 +95,8 @@ class SweepCallback(Callback):
         try:
             check_sweep(config, sweep_overrides(config))
             to_sim_config(config)
-            jobs = planned_jobs(config)
-            run_alone_here(config, jobs)
-            duplicates = find_duplicates(config, jobs)
+            plan = plan_sweep(config)
+            jobs, duplicates = plan.jobs, plan.duplicates
             repeated = [d["job"] for d in duplicates]
             total = sum(runs_per_job(config, job) for job in jobs if job not in repeated)
             self.lock = acquire_lock(sweep_dir)
@@ -247,6 +158,6 @@ class SweepCallback(Callback):
             release_lock(self.lock)
             self.lock = None
         if failed:
-            fail(f"{len(failed)} job(s) failed in this session; details in {sweep_dir / FAILED}/")
+            fail(f"{len(failed)} failure(s) in this session; details in {sweep_dir / FAILED}/")
         if done < int(manifest["planned_runs"]):
             fail(f"{int(manifest['planned_runs']) - done} planned run(s) did not finish (above)")

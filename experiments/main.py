@@ -16,6 +16,7 @@ from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.core.plugins import Plugins
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
@@ -42,7 +43,21 @@ from sim.experiment.store import (
 )
 from sim.experiment.workers import progress_bar
 
+
+def register_sweeper() -> None:
+    """Make the project's sweeper known to Hydra. Hydra finds plugins by listing the
+    hydra_plugins namespace, which an editable install does not list, so the class is
+    registered by name (from a wheel it is also found). The listing comes first: it
+    executes Hydra's own plugin modules again, which rebinds ``BasicSweeper`` to a new
+    class, and a sweeper subclassing the old one could not be made."""
+    plugins = Plugins.instance()
+    from hydra_plugins.accessrace_sweeper.accessrace_sweeper import AccessraceSweeper
+
+    plugins.register(AccessraceSweeper)
+
+
 register()
+register_sweeper()
 CONFIG_DIR = config_dir()  # configs/ in a checkout, the installed copy from a wheel
 
 

@@ -1,14 +1,14 @@
 """Sweeps on the command line, a sweep point's job: replicates, paired counterfactuals,
 resume, failures.
 
-A Hydra multirun launches one job per point of the sweep (its swept parameters); each job
-runs that point's replicates, both arms when the experiment declares an intervention, in
-joblib worker processes (``sweep.n_jobs``), into the shared store ``<sweep dir>/timeseries/``
-and ``events/`` (sim.experiment.store). Hydra's per-job cost (~0.2 s composing a config)
-is paid per point, not per run; under the Ray and SLURM launchers the point is the unit
-sent to the cluster. The launching process's side (planning, the manifest, one progress
-bar, the effect table and report at the end) is experiments.launching.
-"""
+Under a cluster launcher (Ray, SLURM, submitit) a Hydra multirun launches one job per
+point of the sweep (its swept parameters), the unit sent to the cluster; each job runs
+that point's replicates, both arms when the experiment declares an intervention, in
+joblib worker processes (``sweep.n_jobs``), into the shared store
+``<sweep dir>/timeseries/`` and ``events/`` (sim.experiment.store). Under the local
+launchers the whole grid runs in the launching process instead (experiments.grid), through
+the same functions here; the launching process's side (planning, the manifest, one
+progress bar, the effect table and report at the end) is experiments.launching."""
 
 from __future__ import annotations
 
@@ -104,10 +104,10 @@ def specs_for(cfg: DictConfig, config: Config, params: dict[str, str]) -> list[R
     )
 
 
-def job_params() -> dict[str, str]:
-    """The overrides that made this job (recorded with its runs as param__ columns)."""
+def point_params(overrides: list[str]) -> dict[str, str]:
+    """The overrides that make a sweep point (recorded with its runs as param__ columns)."""
     out = {}
-    for item in HydraConfig.get().overrides.task:
+    for item in overrides:
         key, _, value = str(item).lstrip("+~").partition("=")
         if key not in NOT_SWEPT:
             out[key] = value
@@ -161,20 +161,20 @@ def run_sweep_job(cfg: DictConfig, sweep_dir: Path) -> list[dict[str, Any]]:
     skipping finished runs; failures are reported with their config and seed, and
     recorded, and the sweep carries on."""
     stop_with_parent()  # in a launcher's worker process: stop if the launcher is killed
-    failures: list[dict[str, Any]] = []
-    same_as = duplicate_of(sweep_dir, [str(o) for o in HydraConfig.get().overrides.task])
+    own = [str(o) for o in HydraConfig.get().overrides.task]
+    same_as = duplicate_of(sweep_dir, own)
     if same_as is not None:
-        own = [str(o) for o in HydraConfig.get().overrides.task]
         print(
             f"[accessrace] {difference(own, same_as)} has the same config as "
             f"{difference(same_as, own)}: one point, run once",
             flush=True,
         )
         return []
+    failures: list[dict[str, Any]] = []
     try:
-        check_sweep(cfg, [str(o) for o in HydraConfig.get().overrides.task])
+        check_sweep(cfg, own)
         config = to_sim_config(cfg)
-        specs = specs_for(cfg, config, job_params())
+        specs = specs_for(cfg, config, point_params(own))
     except ConfigError as err:
         specs = []
         failures.append({"error": f"invalid configuration: {err}", "seed": None})
@@ -186,16 +186,21 @@ def run_sweep_job(cfg: DictConfig, sweep_dir: Path) -> list[dict[str, Any]]:
             print(f"accessrace: error: {err.strerror}", file=sys.stderr, flush=True)
             return failures
     for f in failures:
-        task = list(HydraConfig.get().overrides.task)
-        f["overrides"] = task
-        print(
-            f"accessrace: run failed (overrides {task}, seed {f.get('seed')}, "
-            f"replicate {f.get('replicate')}, arm {f.get('arm')}): {f['error']}",
-            file=sys.stderr,
-            flush=True,
-        )
-        record_failure(sweep_dir, f)
+        report_failure(sweep_dir, own, f)
     return failures
+
+
+def report_failure(sweep_dir: Path, overrides: list[str], failure: dict[str, Any]) -> None:
+    """Name a failed run of the sweep point `overrides` (or the point itself, when its
+    config is invalid) on stderr, and record it in ``failed/``."""
+    failure["overrides"] = list(overrides)
+    print(
+        f"accessrace: run failed (overrides {list(overrides)}, seed {failure.get('seed')}, "
+        f"replicate {failure.get('replicate')}, arm {failure.get('arm')}): {failure['error']}",
+        file=sys.stderr,
+        flush=True,
+    )
+    record_failure(sweep_dir, failure)
 
 
 def record_failure(sweep_dir: Path, failure: dict[str, Any]) -> None:

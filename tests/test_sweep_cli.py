@@ -175,25 +175,32 @@ def test_a_missing_or_damaged_posterior_is_refused_in_one_line(tmp_path: Path) -
     assert not (tmp_path / "sweeps").exists()
 
 
-@pytest.mark.parametrize(
-    ("overrides", "n_jobs"),
-    [
-        (["experiment=archetype"], 1),
-        (["experiment=archetype", "hydra/launcher=basic"], None),
-        (["experiment=policy_sweep"], -1),
-    ],
-)
-def test_a_sweep_of_one_point_runs_its_job_in_the_launching_process(
-    overrides: list[str], n_jobs: int | None
+@pytest.mark.slow(seconds=90)  # two sweeps, one under submitit's local launcher
+def test_a_local_sweep_runs_its_grid_here_and_a_cluster_sweep_a_job_per_point(
+    tmp_path: Path,
 ) -> None:
-    """Under the joblib launcher a one-point sweep's job runs in this process (joblib with
-    one job); a sweep of several points keeps one launcher worker per core."""
-    from hydra import compose, initialize_config_dir
+    """Under the joblib launcher the project's sweeper runs every point's runs in the
+    launching process (no launcher job, so no job folder per point); under a cluster
+    launcher (submitit) each point is a job of its own. The runs are the same."""
+    grid = ["labs.rival.intensity=0.5,0.9", "seed=3"]
+    for launcher, jobs in (("joblib", False), ("submitit_local", True)):
+        args = sweep_args(tmp_path, launcher, 2, *TINY, *grid, f"hydra/launcher={launcher}")
+        proc = run_cli(*args, cwd=tmp_path)
+        assert proc.returncode == 0, proc.stderr
+        assert "4/4 runs" in proc.stdout
+        assert (tmp_path / launcher / "jobs").is_dir() == jobs, launcher
+    pd.testing.assert_frame_equal(
+        sorted_results(tmp_path / "joblib"), sorted_results(tmp_path / "submitit_local")
+    )
 
-    from experiments.launching import planned_jobs, run_alone_here
-    from experiments.main import CONFIG_DIR
 
-    with initialize_config_dir(version_base="1.3", config_dir=str(CONFIG_DIR)):
-        cfg = compose("config", overrides, return_hydra_config=True)
-    run_alone_here(cfg, planned_jobs(cfg))
-    assert cfg.hydra.launcher.get("n_jobs") == n_jobs
+def test_a_point_hydra_cannot_compose_stops_the_sweep_in_one_line(tmp_path: Path) -> None:
+    """Every point is composed before anything runs (the project's sweeper relies on it in
+    place of Hydra's own pass): an unknown choice stops the sweep before its manifest."""
+    args = sweep_args(tmp_path, "s", 1, *TINY, "policy=graduated,no_such_policy")
+    proc = run_cli(*args, cwd=tmp_path)
+    assert proc.returncode == 2
+    line = next(x for x in proc.stderr.splitlines() if x.startswith("accessrace: error"))
+    assert "sweep point policy=no_such_policy" in line and "policy/no_such_policy" in line
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "s").exists()

@@ -155,7 +155,7 @@ def test_a_failed_run_is_reported_and_the_sweep_carries_on(tmp_path: Path) -> No
     proc = run_cli(*args, cwd=tmp_path)
     assert proc.returncode == 2
     assert "run failed" in proc.stderr and "labs.rival.intensity = 1.5" in proc.stderr
-    assert "1 job(s) failed" in proc.stderr
+    assert "1 failure(s) in this session" in proc.stderr
     ts = load(tmp_path / "s")
     assert set(ts["param__labs.rival.intensity"]) == {"0.5"}
     assert list((tmp_path / "s" / "failed").glob("*.json"))

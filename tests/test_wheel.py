@@ -38,12 +38,12 @@ BUILD_IGNORE = shutil.ignore_patterns(
 
 def test_pyproject_lists_every_package() -> None:
     """The packages are listed in pyproject.toml (discovery cannot map configs/ to
-    accessrace_configs, nor data/ to accessrace_data): a new subpackage of sim/ or
-    experiments/ must be added there."""
+    accessrace_configs, nor data/ to accessrace_data): a new subpackage of sim/,
+    experiments/ or the project's Hydra plugins must be added there."""
     setuptools = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]
     on_disk = {
         ".".join(init.parent.relative_to(REPO).parts)
-        for top in ("sim", "experiments")
+        for top in ("sim", "experiments", "hydra_plugins")
         for init in (REPO / top).rglob("__init__.py")
     }
     assert set(setuptools["packages"]) == on_disk | {"accessrace_configs", "accessrace_data"}
