@@ -169,11 +169,20 @@ def find_duplicates(points: list[Point]) -> list[dict[str, list[str]]]:
     return out
 
 
+def local(cfg: DictConfig) -> bool:
+    """Whether the sweep's launcher is one of :data:`RUN_HERE`."""
+    return str(cfg.hydra.launcher.get("_target_", "")).rsplit(".", 1)[-1] in RUN_HERE
+
+
 def runs_here(cfg: DictConfig, plan: SweepPlan) -> bool:
     """Whether the sweep runs as one grid in this process: under a local launcher, when
     every point simulates (other tasks write a job folder each)."""
-    launcher = str(cfg.hydra.launcher.get("_target_", "")).rsplit(".", 1)[-1]
-    return launcher in RUN_HERE and all(p.task == "simulate" for p in plan.points)
+    return local(cfg) and all(p.task == "simulate" for p in plan.points)
+
+
+def run_workers(cfg: DictConfig) -> int:
+    """Worker processes of a grid run here: `sweep.n_jobs`, or every core (-1)."""
+    return -1 if cfg.sweep.n_jobs is None else int(cfg.sweep.n_jobs)
 
 
 def run_grid(cfg: DictConfig, plan: SweepPlan) -> None:
@@ -191,9 +200,10 @@ def run_grid(cfg: DictConfig, plan: SweepPlan) -> None:
             report_failure(sweep_dir, point.overrides, {"error": point.invalid, "seed": None})
         specs += point.specs
         point_of.update({s.run_id: point.overrides for s in point.specs})
-    n_jobs = -1 if cfg.sweep.n_jobs is None else int(cfg.sweep.n_jobs)
     try:
-        failures = run_specs(specs, sweep_dir, n_jobs, share_prefix=cfg.sweep.share_prefix)
+        failures = run_specs(
+            specs, sweep_dir, run_workers(cfg), share_prefix=cfg.sweep.share_prefix
+        )
     except StoreFullError as err:
         print(f"accessrace: error: {err.strerror}", file=sys.stderr, flush=True)
         return
