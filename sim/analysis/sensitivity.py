@@ -20,10 +20,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from SALib.analyze import morris as morris_analyze  # type: ignore[import-untyped]
-from SALib.analyze import sobol as sobol_analyze
-from SALib.sample import morris as morris_sample  # type: ignore[import-untyped]
-from SALib.sample import sobol as sobol_sample
 
 from sim.analysis.factors import (
     Parameter,
@@ -113,6 +109,11 @@ def check_spec(config: Config, spec: SensitivitySpec) -> None:
 def sample(spec: SensitivitySpec) -> pd.DataFrame:
     """The design's points: columns method, row (order within the method's sample), and one
     column per parameter path. Seeded: the same spec gives the same design."""
+    # SALib (and scipy.stats under it, ~1.5 s) only where a design is sampled or analysed:
+    # a posterior's worlds are planned through this module without either
+    from SALib.sample import morris as morris_sample  # type: ignore[import-untyped]
+    from SALib.sample import sobol as sobol_sample
+
     prob = problem(spec.parameters)
     frames = []
     if SensitivityMethod.morris in spec.methods:
@@ -306,6 +307,9 @@ def _indices(
     # SALib's Sobol analysis ignores a seed of 0 (it tests `if seed:`), so the bootstrap seed
     # is derived from the spec's seed and is never 0.
     seed = int(np.random.SeedSequence(spec.seed).generate_state(1)[0]) | 1
+    from SALib.analyze import morris as morris_analyze  # type: ignore[import-untyped]
+    from SALib.analyze import sobol as sobol_analyze
+
     if method is SensitivityMethod.morris:
         res = morris_analyze.analyze(
             prob,
