@@ -80,12 +80,25 @@ def build_dataclass[T](cls: type[T], data: Any, prefix: str = "") -> T:
         raise ConfigError(f"{where}: {err}") from None
 
 
+_types: dict[Any, dict[str, Any]] = {}
+
+
+def field_types(cls: Any) -> dict[str, Any]:
+    """The resolved type of each field of the config dataclass `cls` (read, never changed).
+    Resolving the annotations (strings, under ``from __future__ import annotations``)
+    compiles each one: once per class here, not once per config built (~30 ms of a large
+    world's `Config.from_dict`)."""
+    if cls not in _types:
+        _types[cls] = typing.get_type_hints(cls)
+    return _types[cls]
+
+
 def bad_enum_path(cls: Any, data: Any, prefix: str) -> str | None:
     """The dotted path of the first enum field of `data` holding a word its enum does not
     know (dacite's enum errors carry no path)."""
     if not isinstance(data, Mapping) or not dataclasses.is_dataclass(cls):
         return None
-    hints = typing.get_type_hints(cls)
+    hints = field_types(cls)
     for name, value in data.items():
         for tp in (hints.get(name), *typing.get_args(hints.get(name))):
             if isinstance(tp, type) and issubclass(tp, Enum) and value is not None:
@@ -111,7 +124,7 @@ def check_keys(cls: Any, data: Any, prefix: str) -> None:
     where = prefix.rstrip(".") or "config"
     if not isinstance(data, Mapping):
         raise ConfigError(f"{where} = {data!r}: expected a mapping of its fields")
-    hints = typing.get_type_hints(cls)
+    hints = field_types(cls)
     unknown = sorted(set(data) - set(hints))
     if unknown:
         where = prefix.rstrip(".") or "the top level"
@@ -141,9 +154,29 @@ def _type_name(tp: Any) -> str:
     return getattr(tp, "__name__", str(tp))
 
 
+LEAVES = (str, int, float, bool, type(None))
+"""Types whose values are plain data as they are."""
+
+
+_fields: dict[Any, tuple[dataclasses.Field[Any], ...]] = {}
+
+
+def config_fields(cls: Any) -> tuple[dataclasses.Field[Any], ...]:
+    """The fields of the dataclass `cls`, looked up once per class."""
+    if cls not in _fields:
+        _fields[cls] = dataclasses.fields(cls)
+    return _fields[cls]
+
+
 def plain(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    """`value` as plain data: dataclasses as dicts, enums as their values, tuples as lists.
+    Run for every run's hash (a large world has ~1,200 leaves), so the common cases come
+    first and each class's fields are looked up once."""
+    kind = type(value)
+    if kind in LEAVES:
+        return value
+    if hasattr(kind, "__dataclass_fields__"):
+        return {f.name: plain(getattr(value, f.name)) for f in config_fields(kind)}
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, dict):
@@ -205,10 +238,12 @@ def in_range(x: float, meta: Mapping[str, Any]) -> bool:
 
 def iter_fields(obj: Any, prefix: str = "") -> Iterator[tuple[str, dataclasses.Field[Any], Any]]:
     """Every leaf field of a config as (dotted path, field, value), containers walked."""
-    for f in dataclasses.fields(obj):
+    for f in config_fields(type(obj)):
         value = getattr(obj, f.name)
         path = f"{prefix}{f.name}"
-        if dataclasses.is_dataclass(value):
+        if type(value) in LEAVES:
+            yield path, f, value
+        elif dataclasses.is_dataclass(value):
             yield from iter_fields(value, path + ".")
         elif (
             isinstance(value, dict)
