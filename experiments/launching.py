@@ -16,7 +16,7 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
 from experiments.grid import plan_sweep, sweep_overrides
-from experiments.outcome import effects_or_warning, write_report
+from experiments.outcome import conclude
 from experiments.schema import to_sim_config
 from experiments.sweeps import (
     FAILED,
@@ -150,10 +150,7 @@ class SweepCallback(Callback):
             f"[accessrace] {done}/{manifest['planned_runs']} runs in {sweep_dir / TIMESERIES}",
             flush=True,
         )
-        if manifest["intervention"] and done:
-            print()
-            print(effects_or_warning(sweep_dir))
-        write_report(sweep_dir)
+        conclude(sweep_dir, effects=bool(manifest["intervention"] and done))
         if self.lock is not None:
             release_lock(self.lock)
             self.lock = None

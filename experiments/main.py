@@ -20,7 +20,7 @@ from hydra.core.plugins import Plugins
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from experiments.outcome import effects_or_warning, write_report
+from experiments.outcome import conclude
 from experiments.schema import register, to_sim_config
 from experiments.sweeps import (
     check_sweep,
@@ -177,10 +177,7 @@ def run_replicates(cfg: DictConfig, config: Config, out_dir: Path) -> None:
     print(f"[accessrace] {done}/{len(specs)} runs done", flush=True)
     if failures:
         fail(f"{len(failures)} run(s) failed")
-    if cfg.sweep.intervention:
-        print()
-        print(effects_or_warning(out_dir))
-    write_report(out_dir)
+    conclude(out_dir, effects=bool(cfg.sweep.intervention))
     release_lock(lock)
     print(f"\nResults in {out_dir}/timeseries/ and events/ (load with sim.experiment.store.load)")
 

@@ -100,3 +100,33 @@ def test_read_frames_joins_files_as_pandas_would_whatever_their_columns(
     pd.testing.assert_frame_equal(joined, pd.concat([one, other], ignore_index=True))
     assert list(joined.columns) == ["step", "capability__a", "arm", "capability__b"]
     assert joined["capability__a"].isna().tolist() == [False, False, True]
+
+
+def test_inside_shared_reads_unchanged_files_are_read_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The end of a sweep reads its runs for the effect table and again for the report:
+    inside `shared_reads` the second read comes from the first (a copy, so a caller that
+    changes its frame changes no other's), a file rewritten in between is read again, and
+    outside the block every read goes to the files."""
+    from sim.experiment import store as store_module
+
+    path = tmp_path / "run.parquet"
+    pd.DataFrame({"step": [0, 1], "x": [1.0, 2.0]}).to_parquet(path, index=False)
+    reads = []
+    real = store_module._read_frames
+    monkeypatch.setattr(
+        store_module, "_read_frames", lambda files, columns: reads.append(1) or real(files, columns)
+    )
+    with store_module.shared_reads():
+        first = read_frames([path])
+        first.loc[0, "x"] = 99.0
+        again = read_frames([path])
+        assert len(reads) == 1 and again["x"].tolist() == [1.0, 2.0]
+        replacement = tmp_path / "new.parquet"
+        pd.DataFrame({"step": [0, 1], "x": [5.0, 6.0]}).to_parquet(replacement, index=False)
+        replacement.replace(path)  # as the store rewrites a file: atomically, a new inode
+        assert read_frames([path])["x"].tolist() == [5.0, 6.0] and len(reads) == 2
+    read_frames([path])
+    read_frames([path])
+    assert len(reads) == 4

@@ -20,7 +20,8 @@ import datetime as dt
 import json
 import os
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -279,12 +280,43 @@ def load(sweep_dir: str | os.PathLike[str], kind: str = "timeseries") -> pd.Data
     return frame
 
 
+_shared: dict[Any, pd.DataFrame] | None = None
+"""The frames read inside :func:`shared_reads`, by their files' identities and columns."""
+
+
+@contextmanager
+def shared_reads() -> Iterator[None]:
+    """Inside this block, files read again unchanged (the same inode, size and modification
+    time: a store's atomic writes give a rewritten file a new inode) come from the first
+    read, as a copy. The end of a sweep reads its runs for the effect table and again for
+    the report (~1 s for the flagship's 128 runs); outside the block nothing is kept, so a
+    large sweep's frame is never held twice."""
+    global _shared
+    _shared = {}
+    try:
+        yield
+    finally:
+        _shared = None
+
+
 def read_frames(files: Sequence[Path], columns: Sequence[str] | None = None) -> pd.DataFrame:
     """The Parquet `files` (of verified runs) as one frame, in order: read as Arrow tables
     and converted to pandas once, which for a sweep's hundreds of small files takes under
     half the time of a frame per file. Files whose columns differ (sweep points with
     different labs) are joined as pandas frames, so a column a file lacks is NaN there,
-    as it always was."""
+    as it always was. Inside :func:`shared_reads`, read once."""
+    if _shared is None:
+        return _read_frames(files, columns)
+    key = (
+        tuple((str(f), s.st_ino, s.st_size, s.st_mtime_ns) for f in files for s in [f.stat()]),
+        None if columns is None else tuple(columns),
+    )
+    if key not in _shared:
+        _shared[key] = _read_frames(files, columns)
+    return _shared[key].copy()
+
+
+def _read_frames(files: Sequence[Path], columns: Sequence[str] | None) -> pd.DataFrame:
     tables = []
     for f in files:
         with pq.ParquetFile(f) as parquet:
