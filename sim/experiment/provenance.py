@@ -158,6 +158,12 @@ def file_record(path: Path) -> tuple[int, dict[str, Any]] | str:
     """A Parquet file's row count and provenance, or why it has none (missing, damaged,
     not written by accessrace). Read from the footer only; cached while the file is
     unchanged."""
+    found = _checked_record(path)
+    return found if isinstance(found, str) else found[:2]
+
+
+def _checked_record(path: Path) -> tuple[int, dict[str, Any], str] | str:
+    """:func:`file_record` and the hash of the config it records (what the run id must be)."""
     try:
         st = path.stat()
     except FileNotFoundError:
@@ -166,7 +172,10 @@ def file_record(path: Path) -> tuple[int, dict[str, Any]] | str:
 
 
 @functools.lru_cache(maxsize=8192)
-def _file_record(path: str, mtime_ns: int, size: int) -> tuple[int, dict[str, Any]] | str:
+def _file_record(path: str, mtime_ns: int, size: int) -> tuple[int, dict[str, Any], str] | str:
+    """Cached by the file's identity: a sweep's end verifies each file several times (the
+    count of finished runs, the effect table, the report), and hashing a large world's
+    recorded config costs about a millisecond."""
     try:
         meta = pq.read_metadata(path)
     except (OSError, pa.ArrowException):
@@ -180,7 +189,7 @@ def _file_record(path: str, mtime_ns: int, size: int) -> tuple[int, dict[str, An
         return "has damaged provenance"
     if not isinstance(record, dict) or not isinstance(record.get("config"), dict):
         return "has damaged provenance"
-    return meta.num_rows, record
+    return meta.num_rows, record, config_hash(record["config"])
 
 
 def file_problem(
@@ -194,11 +203,11 @@ def file_problem(
     """Why `path` is not a finished file of run `run_id` in the sweep signed `sweep`, in a
     few words; None when it is. With `spec`, it must also have been written for that
     spec's place in the sweep; with `months`, hold one row per month of its config."""
-    record = file_record(path)
+    record = _checked_record(path)
     if isinstance(record, str):
         return record
-    rows, prov = record
-    if prov.get("run_id") != run_id or config_hash(prov["config"]) != run_id:
+    rows, prov, recorded = record
+    if prov.get("run_id") != run_id or recorded != run_id:
         return f"holds another run ({prov.get('run_id')!r})"
     if sweep is not None and prov.get("sweep") not in (None, sweep):
         return f"belongs to another sweep (signature {prov.get('sweep')!r}, not {sweep!r})"
