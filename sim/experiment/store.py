@@ -324,7 +324,7 @@ def _read_table(path: Path, columns: Sequence[str] | None) -> pa.Table:
 
 def _read_frames(files: Sequence[Path], columns: Sequence[str] | None) -> pd.DataFrame:
     # on threads: Arrow reads without the interpreter's lock, and a sweep's files are many
-    # and small (the policy sweep's 360 in 1.6-2.0 s instead of 2.9-3.3 s on 2 cores)
+    # and small (the policy sweep's 360 in 1.8-2.2 s instead of 2.9-3.3 s on 2 cores)
     with ThreadPoolExecutor(max_workers=min(8, (os.cpu_count() or 1) + 2)) as threads:
         tables = list(threads.map(lambda f: _read_table(f, columns), files))
     if not tables:
