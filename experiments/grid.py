@@ -23,15 +23,7 @@ from hydra.core.global_hydra import GlobalHydra
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import DictConfig
 
-from experiments.schema import to_sim_config
-from experiments.sweeps import (
-    check_sweep,
-    fail,
-    point_params,
-    report_failure,
-    run_specs,
-    specs_for,
-)
+from experiments.sweeps import fail, plan_point, report_failure, run_specs
 from sim import ConfigError
 from sim.experiment.store import RunSpec, StoreFullError
 
@@ -134,9 +126,7 @@ def compose_points(loader: Any, cfg: DictConfig, jobs: list[list[str]]) -> list[
         point = Point(list(job), task=str(job_cfg.task))
         if point.task == "simulate":
             try:
-                check_sweep(job_cfg, list(job))
-                config = to_sim_config(job_cfg)
-                point.specs = specs_for(job_cfg, config, point_params(list(job)))
+                point.specs = plan_point(job_cfg, list(job))
             except ConfigError as err:
                 point.invalid = f"invalid configuration: {err}"
         out.append(point)

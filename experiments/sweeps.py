@@ -114,6 +114,13 @@ def point_params(overrides: list[str]) -> dict[str, str]:
     return out
 
 
+def plan_point(cfg: DictConfig, overrides: list[str]) -> list[RunSpec]:
+    """The runs of the sweep point composed as `cfg` from `overrides`, its config checked
+    first (ConfigError); the same in a point's own job and in a grid run here."""
+    check_sweep(cfg, overrides)
+    return specs_for(cfg, to_sim_config(cfg), point_params(overrides))
+
+
 def run_specs(
     specs: list[RunSpec],
     sweep_dir: Path,
@@ -172,9 +179,7 @@ def run_sweep_job(cfg: DictConfig, sweep_dir: Path) -> list[dict[str, Any]]:
         return []
     failures: list[dict[str, Any]] = []
     try:
-        check_sweep(cfg, own)
-        config = to_sim_config(cfg)
-        specs = specs_for(cfg, config, point_params(own))
+        specs = plan_point(cfg, own)
     except ConfigError as err:
         specs = []
         failures.append({"error": f"invalid configuration: {err}", "seed": None})

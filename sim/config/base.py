@@ -175,7 +175,7 @@ def plain(value: Any) -> Any:
     kind = type(value)
     if kind in LEAVES:
         return value
-    if hasattr(kind, "__dataclass_fields__"):
+    if dataclasses.is_dataclass(kind):
         return {f.name: plain(getattr(value, f.name)) for f in config_fields(kind)}
     if isinstance(value, Enum):
         return value.value
