@@ -150,6 +150,21 @@ def test_developers_pay_for_their_lead_over_the_alternatives() -> None:
     assert rev > 1.02
 
 
+def test_a_developers_lead_is_over_its_best_other_option() -> None:
+    """The lead compares the chosen option with the best of the others: the runner-up when
+    the chosen one is best (a tie counts as no lead), the best when it is not."""
+    from sim.model.market import best_alternative_lead
+
+    quality = np.array(
+        [[4.0, 2.0, 1.0], [4.0, 2.0, 1.0], [1.0, 3.0, 3.0], [2.0, 5.0, 0.5], [1.0, 2.0, 5.0]]
+    )
+    choice = np.array([0, 2, 1, 0, 2])
+    chosen = quality[np.arange(5), choice]
+    lead = best_alternative_lead(quality, choice, chosen)
+    expected = np.log([4.0 / 2.0, 1.0 / 4.0, 3.0 / 3.0, 2.0 / 5.0, 5.0 / 2.0])
+    np.testing.assert_allclose(lead, expected)
+
+
 def test_a_rival_catching_up_costs_the_leader_revenue() -> None:
     config = small(steps=12)
     labs = dict(config.labs)

@@ -18,9 +18,15 @@ def best_alternative_lead(
 ) -> np.ndarray:
     """Per developer, log quality of the chosen option over the best other option it could
     switch to (negative when it stays with a worse option for trust or price)."""
-    top2 = -np.partition(-quality, 1, axis=1)[:, :2]
-    best_is_chosen = chosen >= top2[:, 0]
-    alternative = np.where(best_is_chosen, top2[:, 1], top2[:, 0])
+    # The best and second-best values of each row, by a running maximum over the few
+    # options: the same values as np.partition(-quality, 1), at a tenth of its cost (it
+    # was ~a tenth of a month's step).
+    best = quality[:, 0].copy()
+    second = np.full_like(best, -np.inf)
+    for column in quality.T[1:]:
+        np.maximum(second, np.minimum(best, column), out=second)
+        np.maximum(best, column, out=best)
+    alternative = np.where(chosen >= best, second, best)
     lead: np.ndarray = np.log(np.maximum(chosen, QUALITY_FLOOR)) - np.log(
         np.maximum(alternative, QUALITY_FLOOR)
     )
