@@ -8,7 +8,9 @@ directory each time (Hydra, the launcher, the runs, the effect table and the HTM
 The old commit is checked out into a temporary git worktree and run with the same Python
 environment, its own source first on the path. Target: now <= 0.5x before. The model has
 gained mechanisms since (stakes, strategic providers, two-part trust, releases), so the
-ratio measures the whole: machinery made faster, model made richer.
+ratio measures the whole: machinery made faster, model made richer. To tell the two
+apart, it also prints the cost of one `claude_cutoff` run (`simulate`, no files) at each
+commit, measured alternately in fresh processes.
 
     .venv/bin/python benchmarks/bench_before_after.py [--repeats 2] [--developers N]
 """
@@ -48,6 +50,37 @@ def timed(source: Path, experiment: str, work: Path, extra: list[str]) -> float:
     return took
 
 
+RUN_COST = """
+import importlib, sys, time
+from hydra import compose, initialize_config_dir
+from experiments.schema import register, to_sim_config
+register()
+with initialize_config_dir(config_dir=sys.argv[1], version_base="1.3"):
+    config = to_sim_config(compose("config", ["scenario=claude_cutoff", *sys.argv[2:]]))
+try:
+    simulate = importlib.import_module("sim.experiment.run").simulate
+except ImportError:  # before the rooms-by-concern move
+    simulate = importlib.import_module("sim.run").simulate
+simulate(config)
+start = time.perf_counter()
+for _ in range(4):
+    simulate(config)
+print((time.perf_counter() - start) / 4)
+"""
+"""One `claude_cutoff` run's seconds (the mean of four, after one to warm up), importable
+from the source tree at either commit."""
+
+
+def run_cost(source: Path, extra: list[str]) -> float:
+    """Seconds of one claude_cutoff run of the model in `source`, no files written."""
+    env = {**os.environ, "PYTHONPATH": str(source)}
+    cmd = [sys.executable, "-c", RUN_COST, str(source / "configs"), *extra]
+    proc = subprocess.run(cmd, cwd=source, env=env, capture_output=True, text=True)
+    if proc.returncode != 0:
+        sys.exit(f"{source.name}: timing a run failed:\n{proc.stderr[-2000:]}")
+    return float(proc.stdout.split()[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=2)
@@ -63,9 +96,12 @@ def main() -> None:
         )
         try:
             times: dict[str, list[float]] = {"before": [], "now": []}
+            runs: dict[str, list[float]] = {"before": [], "now": []}
             for _ in range(args.repeats):  # alternated: both meet the same machine
                 times["before"].append(timed(before, "flagship", work, extra))
                 times["now"].append(timed(REPO, "archetype", work, extra))
+                runs["before"].append(run_cost(before, extra))
+                runs["now"].append(run_cost(REPO, extra))
         finally:
             subprocess.run(
                 ["git", "-C", str(REPO), "worktree", "remove", "--force", str(before)],
@@ -76,6 +112,11 @@ def main() -> None:
     print(f"   before ({BEFORE}, experiment=flagship): {old:.1f} s  {times['before']}")
     print(f"   now    (experiment=archetype):         {new:.1f} s  {times['now']}")
     print(f"   ratio now/before {new / old:.2f}x (target <= {TARGET}x)")
+    run_old, run_new = min(runs["before"]), min(runs["now"])
+    print(
+        f"one claude_cutoff run (the model alone, best of {args.repeats}): before "
+        f"{run_old:.3f} s, now {run_new:.3f} s ({run_new / run_old:.2f}x)"
+    )
 
 
 if __name__ == "__main__":
