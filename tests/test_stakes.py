@@ -27,6 +27,7 @@ from sim.config import (
 )
 from sim.experiment.run import without
 from sim.model import AccessState
+from sim.model.market import best_alternative_lead
 from sim.model.provider import imitate_audits
 
 
@@ -153,8 +154,6 @@ def test_developers_pay_for_their_lead_over_the_alternatives() -> None:
 def test_a_developers_lead_is_over_its_best_other_option() -> None:
     """The lead compares the chosen option with the best of the others: the runner-up when
     the chosen one is best (a tie counts as no lead), the best when it is not."""
-    from sim.model.market import best_alternative_lead
-
     quality = np.array(
         [[4.0, 2.0, 1.0], [4.0, 2.0, 1.0], [1.0, 3.0, 3.0], [2.0, 5.0, 0.5], [1.0, 2.0, 5.0]]
     )

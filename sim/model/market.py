@@ -19,8 +19,8 @@ def best_alternative_lead(
     """Per developer, log quality of the chosen option over the best other option it could
     switch to (negative when it stays with a worse option for trust or price)."""
     # The best and second-best values of each row, by a running maximum over the few
-    # options: the same values as np.partition(-quality, 1), at a tenth of its cost (it
-    # was ~a tenth of a month's step).
+    # options: the values np.partition(-quality, 1) gives, at a tenth of its cost (the
+    # partition alone was about a tenth of a month's step).
     best = quality[:, 0].copy()
     second = np.full_like(best, -np.inf)
     for column in quality.T[1:]:
