@@ -92,14 +92,15 @@ def compare(name: str, specs: list[RunSpec], work: Path, repeats: int) -> None:
     print(f"{name}: {pairs} pairs, {treated.steps} months, arms part in month {month}")
     copy_costs(treated)
     times: dict[bool, list[float]] = {False: [], True: []}
+    last: dict[bool, Path] = {}  # each mode's latest sweep, compared below
     for i in range(repeats):  # alternated, best of each: this machine's speed drifts
         for share in (False, True):
-            folder = work / f"{name}_{share}_{i}".replace(" ", "_")
-            run = partial(sweep, specs, folder, share_prefix=share)
-            times[share].append(timed(run))
+            last[share] = work / f"{name}_{share}_{i}".replace(" ", "_")
+            times[share].append(timed(partial(sweep, specs, last[share], share_prefix=share)))
     off, on = min(times[False]), min(times[True])
-    last = [work / f"{name}_{share}_{repeats - 1}".replace(" ", "_") for share in (False, True)]
-    same = all(load(last[0], kind).equals(load(last[1], kind)) for kind in ("timeseries", "events"))
+    same = all(
+        load(last[False], kind).equals(load(last[True], kind)) for kind in ("timeseries", "events")
+    )
     best = statistics.median(ideal(treated, control) for _ in range(3))
     verdict = "meets" if off / on >= TARGET else "misses"
     print(f"  paired sweep, arms separate {off:8.1f} s  {[round(t, 1) for t in times[False]]}")
