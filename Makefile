@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 PYTHON ?= $(shell command -v python3.12 || command -v python3)
 ARGS   ?=
 
-.PHONY: run test lint browser bench calibrate clean-venv
+.PHONY: run test check lint browser bench calibrate clean-venv
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 12))' || { \
@@ -43,6 +43,10 @@ browser:
 
 test: browser lint
 	$(BIN)/pytest
+
+# The fast tier for daily work: lint, types and every test not marked slow.
+check: lint
+	$(BIN)/pytest -m "not slow"
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_developer_step.py

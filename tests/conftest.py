@@ -1,15 +1,15 @@
-"""Shared fixtures, and the time budget every test keeps.
+"""Shared fixtures, and the time budget table the session prints.
 
 Time budgets keep `make test` well under 20 minutes as the suite grows. A test that needs
 more than FAST_BUDGET seconds says so, with its budget, where it is defined:
 
     @pytest.mark.slow(seconds=120)
 
-A test over its budget is named in a loud warning at the end of the session; over twice its
-budget (a wide margin: the machines are shared), it fails, so the budget is raised on
-purpose or the test made faster. Setup counts (a slow fixture is part of the first test that
-uses it). ACCESSRACE_BUDGET_SCALE=2 doubles every budget on a slower machine. `-m "not slow"`
-runs the fast suite alone.
+The budgets are a report, never a verdict: the session ends with every slow test's time
+against its budget, and a test over its budget is named in a warning, but no test fails
+because the machine is busy (speed targets live in benchmarks/). Setup counts (a slow
+fixture is part of the first test that uses it). ACCESSRACE_BUDGET_SCALE=2 doubles every
+budget in the table on a slower machine. `-m "not slow"` runs the fast suite alone.
 """
 
 from __future__ import annotations
@@ -26,8 +26,6 @@ from sim import Config
 
 FAST_BUDGET = 30.0
 """Seconds any test without a `slow` mark may take (setup included)."""
-FAIL_FACTOR = 2.0
-"""Fail a test that takes more than this multiple of its budget; warn above the budget."""
 SCALE = float(os.environ.get("ACCESSRACE_BUDGET_SCALE", "1"))
 
 _setup_seconds: dict[str, float] = {}
@@ -39,7 +37,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "slow(seconds): a test that needs more than FAST_BUDGET seconds, and its written "
-        "budget (tests/conftest.py enforces it)",
+        "budget (tests/conftest.py reports it; it never fails a test)",
     )
 
 
@@ -64,8 +62,8 @@ def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """Time the test against its budget where it runs (a pytest-xdist worker, or the one
-    process), fail it at FAIL_FACTOR times the budget, and carry the timing on the report,
-    which xdist sends to the controlling process that prints the summary."""
+    process) and carry the timing on the report, which xdist sends to the controlling
+    process that prints the budget table; the outcome is left as the test made it."""
     report = yield
     if call.when == "setup":
         _setup_seconds[item.nodeid] = report.duration
@@ -74,12 +72,6 @@ def pytest_runtest_makereport(
     took = _setup_seconds.pop(item.nodeid, 0.0) + report.duration
     budget, slow = budget_of(item)
     report.user_properties.append(("budget", (budget, slow, took)))
-    if report.passed and took > FAIL_FACTOR * budget:
-        report.outcome = "failed"
-        report.longrepr = (
-            f"{_over(report.nodeid, budget, slow, took)} by more than {FAIL_FACTOR:g}x: "
-            "make it faster or raise its budget (tests/conftest.py explains)"
-        )
     return report
 
 
@@ -107,9 +99,9 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         total = sum(budget for _, budget, _ in _slow_tests)
         terminalreporter.write_line(f"{'':>7}   {total:5.0f} s  budgeted in all")
     if _over_budget:
-        terminalreporter.section("OVER TIME BUDGET", red=True, bold=True)
+        terminalreporter.section("over time budget (a warning: no test failed for it)")
         for line in _over_budget:
-            terminalreporter.write_line(line, red=True, bold=True)
+            terminalreporter.write_line(line, yellow=True)
 
 
 @pytest.fixture
