@@ -1,7 +1,7 @@
 """Paired sweeps with and without a shared prefix, measured side by side in one run.
 
 For two paired worlds, the default claude_cutoff (10,000 developers, 60 months, the cutoff
-in month 24) and the flagship's history world (67 months, the cutoff in month 31), prints:
+in month 24) and the flagship's history world (68 months, the cutoff in month 32), prints:
 - what a copy of a 10,000-developer model costs: `copy.deepcopy` against
   sim.model.snapshot (a pickle round trip), beside one month of the model and its set-up;
 - the wall time of a paired sweep (`sim.experiment.run.sweep`, N pairs, one worker so the

@@ -139,10 +139,10 @@ def test_background_events_stay_in_the_control_arm() -> None:
     config = replay.history_config({"population.n_developers": 200})
     control = without(config, [EventKind.revoke_access])
     removed = set(config.scenario.events) - set(control.scenario.events)
-    assert [(e.at, e.provider, e.lab) for e in removed] == [(31, "anthropic_api", "openai")]
+    assert [(e.at, e.provider, e.lab) for e in removed] == [(32, "anthropic_api", "openai")]
     from sim.analysis.estimates import intervention_month
 
-    assert intervention_month(config, [EventKind.revoke_access]) == 31
+    assert intervention_month(config, [EventKind.revoke_access]) == 32
 
 
 def test_usage_shares_count_self_hosters_under_the_open_lab_they_run() -> None:
@@ -153,18 +153,59 @@ def test_usage_shares_count_self_hosters_under_the_open_lab_they_run() -> None:
 
     shares = lab_share(model)
     pop = model.population
-    self_hosting = np.mean(pop.choice == len(model.providers))
-    open_lab = model.best_open_lab()
-    assert open_lab is not None
-    on_cloud_open = np.mean(pop.model_lab == model.lab_index(open_lab.name))
-    assert shares[open_lab.name] == pytest.approx(self_hosting + on_cloud_open)
-    assert sum(shares.values()) == pytest.approx(1.0)
-    assert open_model_share(model) == pytest.approx(shares[open_lab.name])
+    self_hosting = pop.choice == len(model.providers)
+    assert self_hosting.any()
+    open_lab = model.lab_index("open")
+    assert set(pop.model_lab[self_hosting]) <= {open_lab, -1}
+    assert shares["open"] == pytest.approx(np.mean(pop.model_lab == open_lab))
+    assert sum(shares.values()) + np.mean(pop.model_lab == -1) == pytest.approx(1.0)
+    assert open_model_share(model) == pytest.approx(
+        shares["open"] + shares["challenger"] * 0 + np.mean(pop.model_lab == -1)
+    )
+
+
+def _two_open_labs(discount: float = 0.0) -> AccessModel:
+    """The default world with a second open-weights lab as good at coding as the first is
+    at reasoning and general knowledge, and the reverse; nobody hosts it, so its
+    developers self-host; `discount` lowers its quality for everyone."""
+    base = small(steps=2)
+    labs = dict(base.labs)
+    labs["open"] = LabConfig(
+        **{**labs["open"].__dict__, "capability": {"coding": 0.7, "reasoning": 1.3, "general": 1.3}}
+    )
+    labs["coder"] = LabConfig(
+        label="Open coder",
+        capability={"coding": 1.3, "reasoning": 0.7, "general": 0.7},
+        openness=labs["open"].openness,
+        discount=discount,
+    )
+    model = AccessModel(base.replace(labs=labs))
+    model.step()
+    return model
+
+
+def test_self_hosters_choose_among_open_models_by_their_needs() -> None:
+    model = _two_open_labs()
+    pop = model.population
+    coding = pop.needs[:, model.config.domains.index("coding")]
+    on_coder = pop.model_lab == model.lab_index("coder")
+    self_hosting = pop.choice == len(model.providers)
+    assert on_coder.any() and (self_hosting & ~on_coder).any()
+    assert on_coder[self_hosting & (coding > 0.7)].mean() > 0.95  # who needs coding runs it ...
+    assert not on_coder[self_hosting & (coding < 0.3)].any()  # ... and nobody else does
+    assert (pop.choice[on_coder] == len(model.providers)).all()  # nobody hosts it
+
+    shunned = _two_open_labs(discount=0.5)
+    assert np.mean(shunned.population.model_lab == shunned.lab_index("coder")) < 0.5 * np.mean(
+        on_coder
+    )
 
 
 def test_the_history_files_are_what_the_data_make_of_them() -> None:
     table = replay.read_eci(data_dir() / "eci_epoch_to_2025-06.csv")
-    for name, text in replay.render(table, data_dir() / "events.yaml").items():
+    calibrated = replay.calibrated_values(data_dir() / "calibration" / "posterior")
+    assert calibrated  # scenario=history runs at the shipped posterior's representative draw
+    for name, text in replay.render(table, data_dir() / "events.yaml", calibrated).items():
         assert (config_dir() / name).read_text() == text, (
             f"configs/{name} is stale: run python -m sim.calibration.replay"
         )
@@ -173,13 +214,20 @@ def test_the_history_files_are_what_the_data_make_of_them() -> None:
 def test_the_replay_follows_the_record() -> None:
     table = replay.read_eci(data_dir() / "eci_epoch_to_2025-06.csv")
     timing = replay.releases(table)
-    # GPT-4 (2023-03-14) is OpenAI's entry; Google's first scored API model is 2024-02
-    assert timing["openai"][0] == 3
-    assert timing["google"][0] == 14
+    # OpenAI's API (GPT-3.5) was on the market before 2023; Google's from PaLM 2 (2023-05),
+    # not its first scored model (2024-02); Anthropic's from Claude 1.3 (2023-04)
+    assert timing["openai"][0] == 1
+    assert timing["google"][0] == 5
+    assert timing["anthropic"][0] == 4
     assert timing["xai"] == [24, 28]
-    # every restriction of the record is represented or left out with a reason
+    # every restriction of the record is represented or left out with a reason; the
+    # cutoff of 2025-07-29 acts from 2025-08 (month 32)
     events = replay.restriction_events(data_dir() / "events.yaml")
-    assert {e["at"] for e in events} == {19, 28, 30, 31, 33, 37}
+    assert {e["at"] for e in events} == {19, 28, 30, 32, 33, 37}
+    rv5 = [e for e in events if e["kind"] == "cut_capacity"]
+    assert rv5 == [{"kind": "cut_capacity", "at": 30, "provider": "anthropic_api", "factor": 0.1}]
+    launch = replay.scenario(table, data_dir() / "events.yaml")["events"]
+    assert {"kind": "release_model", "at": 32, "lab": "openai"} in launch
     config = replay.history_config()
     assert config.scenario.start == "2023-01"
     assert config.steps == 42

@@ -76,6 +76,14 @@ def revoking() -> Config:
     return default().replace(scenario=cutoff(at=6))
 
 
+def slow_news() -> Config:
+    """The revocation at month 6, its news passed on by few (news_transmission 0.1, no
+    direct hearers beyond the revoker's clients): how far it reaches depends on the graph's
+    shortcuts."""
+    pop = dataclasses.replace(default().population, news_transmission=0.1, news_seed=0.0)
+    return revoking().replace(population=pop)
+
+
 def reinstating() -> Config:
     """A revocation at month 6 lifted at month 12: reinstatement news."""
     return default().replace(scenario=cutoff(at=6, duration=6))
@@ -194,7 +202,7 @@ WORLDS: dict[str, Callable[[], Config]] = {
     "population.bystander_shock": revoking,
     "population.competes_share": revoking,
     "population.social_degree": revoking,
-    "population.social_rewiring": revoking,
+    "population.social_rewiring": slow_news,  # the graph matters most where news is slow
     "population.news_seed": revoking,
     "population.news_transmission": revoking,
     "population.news_horizon": revoking,
@@ -210,6 +218,7 @@ WORLDS: dict[str, Callable[[], Config]] = {
     "relations.recovery": retaliating,
     # research
     "research.eval_response": revoking,
+    f"labs.{LAB}.building": carving,  # what a carve-out removes from the rival's use
     # market
     "market.legacy_open_quality": no_open_weights,
     # releases (the history scenario's)
@@ -222,7 +231,7 @@ WORLDS: dict[str, Callable[[], Config]] = {
     "strategy.in_house_eval": mutating,
     "strategy.adapt_openness": evolving,
     "strategy.adapt_safety": evolving_safety,
-    "strategy.mutant_intensity": evolving,
+    "strategy.mutant_intensity": mutating,
     # safety
     "safety.disaster_risk": risky,
     "safety.safe_share": risky,
@@ -294,6 +303,20 @@ XFAIL: dict[str, str] = {
         "expected_reputation_loss), i.e. after the provider's first restrictions; its later "
         "decisions allow by wide margins (leak estimates fall), so the estimate is never at "
         "the margin"
+    ),
+    "population.social_rewiring": (
+        "rewiring the small-world graph changes when news reaches whom, but at 400 "
+        "developers and degree 6 the news reaches the same share within a month or two "
+        "either way (news_reach 0.34, 0.11, 0.14 in months 6-8 at both ends, seed 0): no "
+        "summary output moves beyond seed noise over 4 paired seeds, nor 12 (measured with "
+        "the keyed draws of sim.model.keyed; before them it passed because another graph "
+        "shifted every later draw of the news stream)"
+    ),
+    "strategic.monitoring_imitation": (
+        "moves monitoring only in the seeds where a richer provider has tightened first "
+        "(the rival's API's mean monitoring +1.04, +0.26, +0.01, +0.17 on seeds 0-3): real "
+        "but too uneven to pass 3 standard errors over 4 paired seeds, nor 12 (with the "
+        "keyed draws; before them it passed on shifted random paths)"
     ),
 }
 """Parameters that move nothing in a world where they should act (findings), with why."""

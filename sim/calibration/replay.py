@@ -3,7 +3,8 @@ Capabilities Index, to 2025-06) and the dated access restrictions (events.yaml).
 
 `python -m sim.calibration.replay` writes `configs/cast/history.yaml` (the real labs and
 their providers) and `configs/scenario/history.yaml` (calendar, replayed releases,
-restrictions); a test checks both are what this module makes of the data. Release timing is
+restrictions, and the calibrated parameters at the shipped posterior's representative
+draw); a test checks both are what this module makes of the data and the posterior. Release timing is
 replayed, scores are not: capability comes from the model's research, and the scores are
 what calibration fits it to (docs/ODD.md §6).
 """
@@ -59,10 +60,6 @@ LABELS = {
 }
 ADOPTION_MONTHS = 24
 """Developers enter the market over 2023-2024 (illustrative, not estimated)."""
-PRE_2024_GROWTH = 8.3
-"""ECI points a year of the frontier before 2024-04 (Epoch AI; target CG-1): the rate at
-which a lab's first scored model is back-dated to its capability in 2022-12."""
-
 BENCHMARKING = {
     "openai": ("rival_api", 0.3),
     "xai": ("rival_api", 0.3),
@@ -71,6 +68,14 @@ BENCHMARKING = {
 """Labs the record shows using rivals' APIs: OpenAI's staff used the rival's coding tools
 (RV-7), xAI's through a third-party tool (RV-10), DeepSeek is said to have distilled (RV-3).
 The intensity is illustrative, not estimated. The others learn from public benchmarks."""
+BUILDING = {"openai": 0.5}
+"""Share of a lab's rival-API use that builds with the rival's models rather than evaluating
+them (illustrative, not estimated): RV-7 cut OpenAI's staff off the coding tools and kept
+its benchmarking and safety evaluation, so part of its use was building."""
+DISCOUNT = {"deepseek": 0.3, "alibaba": 0.3}
+"""Quality developers discount from Chinese labs' models (illustrative, not estimated): the
+reluctance towards Chinese providers' models that MS-5 names among the reasons the
+open-weights share fell."""
 
 
 @dataclass(frozen=True)
@@ -80,7 +85,7 @@ class Restriction:
     id: str
     provider: str
     lab: str
-    how: str  # revoke | evaluation_only | throttle | tighten
+    how: str  # revoke | evaluation_only | throttle | tighten | cut_capacity
     factor: float = 1.0
     studied: bool = False
     """The restriction under study: the one a paired run's control arm removes (the
@@ -90,7 +95,7 @@ class Restriction:
 RESTRICTIONS = (
     Restriction("RV-2", "openai_api", "deepseek", "revoke"),
     Restriction("RV-4", "openai_api", "", "tighten", factor=2.0),
-    Restriction("RV-5", "anthropic_api", "openai", "throttle"),
+    Restriction("RV-5", "anthropic_api", "", "cut_capacity", factor=0.1),
     Restriction("RV-7", "anthropic_api", "openai", "evaluation_only", studied=True),
     Restriction("RV-8", "anthropic_api", "deepseek", "revoke"),
     Restriction("RV-8", "anthropic_api", "alibaba", "revoke"),
@@ -99,8 +104,11 @@ RESTRICTIONS = (
 """The restrictions the model represents. RV-2's regional block falls on the open-weights
 lab of the blocked region (its developers are outside the surveys the shares come from);
 RV-4's identity verification doubles the provider's monitoring (illustrative, not
-estimated); RV-5's capacity cut to a coding tool being bought by the rival throttles the
-rival; RV-8's stop of sales to Chinese-owned firms revokes the Chinese open-weights labs."""
+estimated); RV-5's capacity cut to a coding tool being bought by the rival falls on the
+tool's users, not on the rival: the tenth of the provider's customers who need coding most
+(illustrative, not estimated: the tool's users among its coding customers) live a month of
+failed service and reconsider; RV-8's stop of sales to Chinese-owned firms revokes the
+Chinese open-weights labs."""
 
 LEFT_OUT = {
     "RV-1": "ByteDance is not a modelled lab (it has no scored model in the data)",
@@ -136,16 +144,23 @@ def _of_kind(table: pd.DataFrame, lab: str) -> pd.DataFrame:
     return rows[rows["open"]] if lab in OPEN_LABS else rows[rows["closed"]]
 
 
+API_OFFERED = {"google": "2023-05"}
+"""APIs offered before the lab's first model of its kind in the ECI table: Google's PaLM 2
+(2023-05-17), whose rows there carry no organisation or accessibility."""
+
+
 def releases(table: pd.DataFrame) -> dict[str, list[int]]:
-    """Each lab's release months from its entry (its first scored model of its kind: open
-    weights for an open lab, an API for a closed one) to the end of the replay."""
+    """Each lab's release months from its entry to the end of the replay: its first model
+    of its kind (open weights for an open lab, an API for a closed one) from 2023-01, scored
+    or not, or the month its API was offered (`API_OFFERED`) if earlier. A lab already on
+    the market before 2023-01 (OpenAI's GPT-3.5, Meta's OPT) releases in month 1."""
     last = month_index(REPLAY_UNTIL)
     out = {}
     for lab in (*CLOSED_LABS, *OPEN_LABS):
-        rows = _of_kind(table, lab)
-        entry = int(rows.loc[rows["ECI Score"].notna(), "month"].min())
-        months = sorted({int(m) for m in rows["month"] if entry <= m <= last})
-        out[lab] = months
+        months = {max(int(m), 1) for m in _of_kind(table, lab)["month"] if m <= last}
+        if lab in API_OFFERED:
+            months.add(month_index(API_OFFERED[lab]))
+        out[lab] = sorted(months)
     return out
 
 
@@ -154,37 +169,36 @@ def release_every(months: list[int]) -> int:
     return max(round(float(np.median(np.diff(months)))), 1)
 
 
-def initial_eci(table: pd.DataFrame) -> dict[str, float]:
-    """Each lab's ECI in 2022-12: its entry month's best score, back-dated at the frontier's
-    pre-2024 growth rate."""
-    out = {}
-    for lab in (*CLOSED_LABS, *OPEN_LABS):
-        rows = _of_kind(table, lab).dropna(subset=["ECI Score"])
-        entry = int(rows["month"].min())
-        best = float(rows.loc[rows["month"] == entry, "ECI Score"].max())
-        out[lab] = round(best - PRE_2024_GROWTH * entry / 12, 1)
-    return out
-
-
 def capability_of(eci: float, at_one: float = 125.7, per_log: float = 100.0) -> float:
     """Capability index of an ECI score under the default map of docs/ODD.md §6."""
     return round(math.exp((eci - at_one) / per_log), 4)
 
 
 def cast(table: pd.DataFrame) -> dict[str, Any]:
-    """The history scenario's labs and providers."""
-    starts, timing = initial_eci(table), releases(table)
+    """The history scenario's labs and providers: each lab starts in 2022-12 at its ECI
+    line's level in every domain and researches each domain at the pace of its domain line
+    (sim.calibration.domains.lab_lines: its ECI trajectory and its domain profile of
+    2025-06, Epoch AI), as a multiple of the mean pace of all labs and domains, so
+    `research.growth_rate` sets the common scale."""
+    from sim.calibration.domains import DOMAINS, lab_lines
+
+    lines, timing = lab_lines(), releases(table)
+    slopes = lines["slope"].drop("eci", level="domain")
+    mean_slope = float(slopes.mean())
     labs = {}
     for lab in (*CLOSED_LABS, *OPEN_LABS):
         mode, intensity = BENCHMARKING.get(lab, ("public_only", 0.0))
-        c = capability_of(starts[lab])
+        level = float(lines["level"][(lab, "eci")])
         labs[lab] = {
             "label": LABELS[lab],
-            "capability": {"coding": c, "reasoning": c, "general": c},
+            "capability": dict.fromkeys(DOMAINS, capability_of(level)),
+            "pace": {d: round(float(slopes[(lab, d)]) / mean_slope, 3) for d in DOMAINS},
             "compute": 1.0,
             "openness": "open_weights" if lab in OPEN_LABS else "api",
             "benchmarking": mode,
             "intensity": intensity,
+            "building": BUILDING.get(lab, 0.0),
+            "discount": DISCOUNT.get(lab, 0.0),
             "release_every": release_every(timing[lab]),
         }
     providers: dict[str, Any] = {
@@ -201,20 +215,35 @@ def cast(table: pd.DataFrame) -> dict[str, Any]:
     return {"labs": labs, "providers": providers}
 
 
+LAST_WEEK = 24
+"""A restriction dated after this day of its month acts from the next month: it touches
+less than a week of its own month's research (RV-7, 2025-07-29, acts from 2025-08)."""
+LAUNCHES = (("openai", "2025-08-07"),)
+"""Dated launches after the replay: the rival's launch a week after the cutoff (events.yaml,
+RV-7). Its timing is an input, released after that month's research; its capability is the
+model's prediction."""
+
+
+def acting_month(date: str) -> int:
+    """The model month from which a restriction dated `date` acts (see `LAST_WEEK`)."""
+    day = pd.Timestamp(date).day
+    return month_index(date) + (1 if day > LAST_WEEK else 0)
+
+
 def restriction_events(restrictions_yaml: Path) -> list[dict[str, Any]]:
-    """The represented restrictions as scenario events, at the model month of their date;
-    every restriction of the file is either represented or left out with a reason."""
+    """The represented restrictions as scenario events, from the model month they act
+    (`acting_month`); every restriction of the file is either represented or left out with
+    a reason."""
     dated = {e["id"]: e for e in yaml.safe_load(restrictions_yaml.read_text())}
     covered = {r.id for r in RESTRICTIONS} | set(LEFT_OUT)
     if covered != set(dated):
         raise ValueError(f"restrictions not accounted for: {sorted(set(dated) ^ covered)}")
     events = []
     for r in RESTRICTIONS:
-        at = month_index(str(dated[r.id]["date"]))
-        if r.how == "tighten":
-            events.append(
-                {"kind": "tighten_monitoring", "at": at, "provider": r.provider, "factor": r.factor}
-            )
+        at = acting_month(str(dated[r.id]["date"]))
+        if r.how in ("tighten", "cut_capacity"):
+            kind = "tighten_monitoring" if r.how == "tighten" else "cut_capacity"
+            events.append({"kind": kind, "at": at, "provider": r.provider, "factor": r.factor})
             continue
         event = {"kind": "revoke_access", "at": at, "provider": r.provider, "lab": r.lab}
         if r.how != "revoke":
@@ -232,6 +261,7 @@ def scenario(table: pd.DataFrame, restrictions_yaml: Path) -> dict[str, Any]:
         for lab, months in releases(table).items()
         for m in months
     ]
+    events += [{"kind": "release_model", "at": month_index(d), "lab": lab} for lab, d in LAUNCHES]
     events += restriction_events(restrictions_yaml)
     events.sort(key=lambda e: (e["at"], e["kind"], e.get("lab", ""), e.get("provider", "")))
     return {
@@ -252,15 +282,46 @@ def scenario(table: pd.DataFrame, restrictions_yaml: Path) -> dict[str, Any]:
 HEADER = "# Generated by `python -m sim.calibration.replay` from data/: do not edit by hand.\n"
 
 
-def render(table: pd.DataFrame, restrictions_yaml: Path) -> dict[str, str]:
-    """The two config files, by path relative to the configs folder."""
+def calibrated_values(posterior_folder: Path) -> dict[str, Any]:
+    """The calibrated parameters at the posterior's representative draw (the particle
+    nearest its medians), nested by config path, to 4 significant digits (whole numbers
+    for integer fields); empty when no posterior is there."""
+    from sim.analysis.factors import numeric_parameters
+    from sim.calibration.fit import CALIBRATED
+    from sim.calibration.posterior import Posterior
+
+    if not posterior_folder.is_dir():
+        return {}
+    draw = Posterior.load(posterior_folder, list(CALIBRATED)).representative()
+    kinds = numeric_parameters(Config())
+    defaults = Config().to_dict()
+    nested: dict[str, Any] = {}
+    for path, value in draw.items():
+        *head, last = path.split(".")
+        node, default = nested, defaults
+        for key in head:
+            node, default = node.setdefault(key, {}), default.get(key, {})
+        if len(head) > 1:  # one value of a per-domain field: the field is written whole
+            node.update({k: v for k, v in default.items() if k not in node})
+        node[last] = round(value) if kinds[path] is int else float(f"{value:.4g}")
+    return nested
+
+
+def render(
+    table: pd.DataFrame, restrictions_yaml: Path, calibrated: Mapping[str, Any] | None = None
+) -> dict[str, str]:
+    """The two config files, by path relative to the configs folder; `calibrated` (nested
+    values, as :func:`calibrated_values` gives) sets the world `scenario=history` runs at."""
     cast_text = yaml.safe_dump(cast(table), sort_keys=False, width=100)
-    body = {
-        "defaults": [{"override /cast": "history"}],
-        "steps": month_index(HORIZON),
-        "population": {"adoption_months": ADOPTION_MONTHS},
-        "scenario": scenario(table, restrictions_yaml),
-    }
+    body = _merge(
+        {
+            "defaults": [{"override /cast": "history"}],
+            "steps": month_index(HORIZON),
+            "population": {"adoption_months": ADOPTION_MONTHS},
+        },
+        calibrated or {},
+    )
+    body["scenario"] = scenario(table, restrictions_yaml)
     scenario_text = yaml.safe_dump(body, sort_keys=False, width=100, default_flow_style=None)
     return {
         "cast/history.yaml": "# @package _global_\n" + HEADER + cast_text,
@@ -312,7 +373,8 @@ def main(argv: list[str] | None = None) -> None:
     target = args.configs or config_dir()
     data = data_dir()
     table = read_eci(data / "eci_epoch_to_2025-06.csv")
-    for name, text in render(table, data / "events.yaml").items():
+    calibrated = calibrated_values(data / "calibration" / "posterior")
+    for name, text in render(table, data / "events.yaml", calibrated).items():
         (target / name).write_text(text)
         print(f"wrote {target / name}")
 

@@ -58,6 +58,40 @@ class LabConfig:
         high=1.0,
         high_open=True,
     )
+    pace: dict[str, float] = param(
+        factory=lambda: dict.fromkeys(DOMAINS, 1.0),
+        doc="Multiplier per domain on the lab's own-R&D growth (`research.growth_rate`): its "
+        "research focus and efficiency. 1.0 in every domain: an archetype with no focus.",
+        why="history scenario: each lab's growth of its per-domain index 2023-01..2025-06 "
+        "over the mean of all labs' (Epoch AI, Benchmarking Hub and ECI; "
+        "sim.calibration.domains)",
+        unit="multiple",
+        low=0.0,
+        high=20.0,
+    )
+    building: float = param(
+        0.0,
+        doc="Share of the lab's rival-API use that builds with the rival's models (its coding "
+        "tools in the lab's own development) rather than evaluating them: an evaluation-only "
+        "carve-out removes this share of its spillover and volume, and keeps the rest.",
+        why="illustrative, not estimated: RV-7 cut the rival's staff off the coding tools "
+        "while keeping benchmarking and safety evaluation, so part of its use was building",
+        unit="fraction",
+        low=0.0,
+        high=1.0,
+    )
+    discount: float = param(
+        0.0,
+        doc="Share of quality developers discount from this lab's models whoever serves them "
+        "(the reluctance towards Chinese providers' models that MS-5 reports).",
+        why="history scenario: MS-5's reasons for the open-weights share falling (Menlo "
+        "Ventures, 2025 mid-year update); the size is calibrated or illustrative (docs/ODD.md "
+        "§6.1)",
+        unit="fraction",
+        low=0.0,
+        high=1.0,
+        high_open=True,
+    )
     release_every: int = param(
         0,
         doc="Months between the lab's model releases: providers serve the capability of its "

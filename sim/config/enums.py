@@ -37,6 +37,7 @@ class EventKind(ConfigEnum):
     ruling = "ruling"
     release_model = "release_model"
     tighten_monitoring = "tighten_monitoring"
+    cut_capacity = "cut_capacity"
 
 
 class Regime(ConfigEnum):

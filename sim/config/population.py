@@ -214,6 +214,49 @@ class PopulationConfig:
         unit="months",
         low=0,
     )
+    size_spread: float = param(
+        0.0,
+        doc="Log-normal spread of developers' application scale: a developer's usage (what it "
+        "spends and how much its choice weighs in usage-weighted shares) is its scale times "
+        "its growth. 0: every developer the same size.",
+        why="Menlo Ventures weights production usage by application scale (MS-3); the spread "
+        "is illustrative, not estimated",
+        unit="log units",
+        low=0.0,
+        high=3.0,
+    )
+    usage_growth: float = param(
+        0.0,
+        doc="Monthly growth of an in-market developer's usage, whatever its needs (usage "
+        "starts at its scale when it enters).",
+        why="the API market grew 2.4x from 2024-11 to 2025-07 (MS-7, Menlo Ventures); "
+        "calibrated in the history scenario",
+        unit="1/month",
+        low=0.0,
+        high=0.5,
+    )
+    coding_usage_growth: float = param(
+        0.0,
+        doc="Extra monthly growth of an in-market developer's usage per unit of its coding "
+        "need weight: usage grows fastest where the work is, so the coding share of demand "
+        "rises.",
+        why="illustrative, not estimated: the coding share of tokens on one aggregator "
+        "(DM-1, a16z and OpenRouter) is the only sourced level; its rise is for the model "
+        "to say",
+        unit="1/month",
+        low=0.0,
+        high=0.5,
+    )
+    selfhost_trust: float = param(
+        1.0,
+        doc="Trust a developer places in self-hosting, on the scale of trust in a provider: "
+        "nobody can revoke a self-hosted model, but running one means owning its failures.",
+        why="illustrative, not estimated: full trust (1.0) is what cannot be revoked; the "
+        "history scenario calibrates it against the open-weights share (MS-5)",
+        unit="trust",
+        low=0.0,
+        high=1.0,
+    )
     hedge_threshold: float = param(
         0.5,
         doc="API users whose trust in their provider is below this keep a fallback (multi-homing).",

@@ -129,11 +129,12 @@ def _check_names(config: Config) -> None:
     if not config.providers:
         raise ConfigError("providers = {}: expected at least one provider")
     for name, lab in config.labs.items():
-        if set(lab.capability) != domains:
-            raise ConfigError(
-                f"labs.{name}.capability = {lab.capability}: expected one value for each "
-                f"domain {sorted(domains)}"
-            )
+        for field, values in (("capability", lab.capability), ("pace", lab.pace)):
+            if set(values) != domains:
+                raise ConfigError(
+                    f"labs.{name}.{field} = {values}: expected one value for each "
+                    f"domain {sorted(domains)}"
+                )
         if config.strategy.adapt_every and config.strategy.in_house_eval + lab.safety >= 1.0:
             raise ConfigError(
                 f"strategy.in_house_eval + labs.{name}.safety = "
@@ -184,6 +185,7 @@ def _check_events(config: Config) -> None:
         EventKind.ruling: ("upheld",),
         EventKind.release_model: ("lab",),
         EventKind.tighten_monitoring: ("provider",),
+        EventKind.cut_capacity: ("provider",),
     }
     for i, ev in enumerate(config.scenario.events):
         where = f"scenario.events[{i}]"
@@ -204,6 +206,11 @@ def _check_events(config: Config) -> None:
         if ev.kind == EventKind.revoke_access and owner is not None and owner == ev.lab:
             raise ConfigError(
                 f"{where}: {ev.provider} would revoke its own lab {ev.lab!r}: expected a client lab"
+            )
+        if ev.kind == EventKind.cut_capacity and ev.factor > 1.0:
+            raise ConfigError(
+                f"{where}.factor = {ev.factor:g}: a cut_capacity event cuts a share of the "
+                "provider's customers: expected a value in [0, 1]"
             )
         if ev.throttle and ev.evaluation_only:
             raise ConfigError(

@@ -51,9 +51,12 @@ class EventConfig:
     )
     factor: float = param(
         1.0,
-        doc="tighten_monitoring: the provider's monitoring is multiplied by this.",
+        doc="tighten_monitoring: the provider's monitoring is multiplied by this; "
+        "cut_capacity: the share of the provider's customers cut (those who need coding "
+        "most), at most 1.",
         unit="multiple",
         low=0.0,
+        high=1e3,
     )
 
 

@@ -138,6 +138,28 @@ class TightenMonitoring(ScenarioEvent):
 
 
 @dataclass(frozen=True)
+class CutCapacity(ScenarioEvent):
+    """A provider cuts first-party capacity for the coding work of a share of its
+    customers (RV-5: a coding tool being bought by a rival; its users, not the rival, are
+    cut): those who need coding most live a month of failed service and reconsider."""
+
+    kind = EventKind.cut_capacity
+    provider: str
+    share: float
+
+    @classmethod
+    def from_config(cls, cfg: EventConfig) -> CutCapacity:
+        assert cfg.provider is not None
+        return cls(cfg.at, cfg.provider, cfg.factor)
+
+    def fire(self, model: AccessModel) -> None:
+        cut = model.population.cut_capacity(
+            model.provider_index(self.provider), model.config.domains, self.share
+        )
+        model.log(Logged.capacity_cut, self.provider, None, "coding customers cut", cut)
+
+
+@dataclass(frozen=True)
 class PolicyChange(ScenarioEvent):
     """A provider adopts another access policy."""
 
@@ -227,6 +249,7 @@ EVENT_TYPES: dict[EventKind, type[ScenarioEvent]] = {
         ReleaseOpenWeights,
         ReleaseModel,
         TightenMonitoring,
+        CutCapacity,
         PolicyChange,
         Regulation,
         Ruling,

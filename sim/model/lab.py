@@ -39,6 +39,9 @@ class Lab(mesa.Agent):  # type: ignore[misc]
         self.name = name
         self.label = cfg.label or name
         self.capability = np.array([cfg.capability[d] for d in model.config.domains], dtype=float)
+        self.pace = np.array([cfg.pace[d] for d in model.config.domains], dtype=float)
+        """Multiplier per domain on own-R&D growth: the lab's focus and efficiency."""
+        self.building = cfg.building
         self.release_every = cfg.release_every
         self.release_due = False
         """Set by a scripted release (or by the lab's own cadence): release this month."""
@@ -105,7 +108,7 @@ class Lab(mesa.Agent):  # type: ignore[misc]
         c = self.capability
         effort = self.compute * (1.0 - self.eval_share - self.safety)
         multiplier = np.exp(r.noise * shock - r.noise**2 / 2)  # log-normal with mean one
-        own = c * r.growth_rate * effort**r.compute_exponent * multiplier
+        own = c * r.growth_rate * self.pace * effort**r.compute_exponent * multiplier
 
         gap_frontier = np.maximum(frontier - c, 0.0)
         gains = np.zeros((len(CHANNELS), c.size))
@@ -178,9 +181,14 @@ class Lab(mesa.Agent):  # type: ignore[misc]
         self.revenue = revenue
         self.api_spend = api_spend
 
-    def invest(self) -> None:
+    def invest(self, market_size: float = 1.0) -> None:
         """Set next month's compute: the base budget plus the reinvested share of revenue,
-        less the API fees paid."""
+        less the API fees paid. Revenue is deflated by the market's size once the market
+        is past its starting size (`market_size` > 1): a growing market raises every lab's
+        budget and costs alike, so what buys a lab research relative to its rivals is its
+        share of the market, not the market's growth (without it, compute and capability
+        would compound with demand without bound)."""
         reinvest = self.model.config.market.reinvest
         self.revenue_since_revision += self.revenue
-        self.compute = max(self.base_compute + reinvest * self.revenue - self.api_spend, 0.0)
+        funded = reinvest * self.revenue / max(market_size, 1.0)
+        self.compute = max(self.base_compute + funded - self.api_spend, 0.0)

@@ -33,9 +33,20 @@ def best_alternative_lead(
     return lead
 
 
+def _usage_split(labs: np.ndarray, usage: np.ndarray, n_labs: int) -> np.ndarray:
+    """Each lab's share of `usage` by the lab each developer's model comes from (-1, the
+    legacy open model, earns nobody anything); zeros when there is no usage."""
+    known = labs >= 0
+    by_lab = np.bincount(labs[known], weights=usage[known], minlength=n_labs)
+    total = float(usage.sum())
+    return by_lab / total if total > 0 else by_lab * 0.0
+
+
 def settle(model: AccessModel, *, invest: bool = True) -> None:
-    """Developer spend, each developer paying its option's price plus a premium for its
-    lead over its best alternative, is split into the month's market value; providers earn
+    """Developer spend, each developer in the market paying its option's price plus a
+    premium for its lead over its best alternative, in proportion to its usage, is split
+    into the month's market value (`market_value` per unit of mean usage: the market grows
+    as developers enter and use more; developers outside it pay nothing); providers earn
     it and labs' API fees; first-party providers pass both to their lab, a marketplace
     keeps its fee and passes the rest to the labs it served, and a share of self-hosting
     spend licenses the open weights self-hosters run. Then labs set next month's compute
@@ -44,9 +55,13 @@ def settle(model: AccessModel, *, invest: bool = True) -> None:
     n_options = len(model.providers) + 1
     prices = model.option_prices()
     premium = 1.0 + market.lead_premium * np.maximum(pop.lead, 0.0)
-    spend = np.bincount(pop.choice, weights=prices[pop.choice] * premium, minlength=n_options)
+    usage = pop.usage
+    spend = np.bincount(
+        pop.choice, weights=prices[pop.choice] * premium * usage, minlength=n_options
+    )
     total = spend.sum()
-    revenue = market.market_value * spend / total if total > 0 else np.zeros(n_options)
+    value = market.market_value * float(usage.sum()) / pop.n
+    revenue = value * spend / total if total > 0 else np.zeros(n_options)
     dev_revenue = np.zeros(len(model.labs))
     fees_earned = np.zeros(len(model.labs))
     api_spend = np.zeros(len(model.labs))
@@ -65,16 +80,15 @@ def settle(model: AccessModel, *, invest: bool = True) -> None:
             fees_earned[owner] += p.client_fees
             p.payoff = p.revenue
         else:
-            if on_p.any():
-                split = np.bincount(pop.model_lab[on_p], minlength=len(model.labs)) / on_p.sum()
-                dev_revenue += (1.0 - market.marketplace_fee) * p.developer_revenue * split
+            split = _usage_split(pop.model_lab[on_p], usage[on_p], len(model.labs))
+            dev_revenue += (1.0 - market.marketplace_fee) * p.developer_revenue * split
             p.payoff = market.marketplace_fee * p.developer_revenue + p.client_fees
-    licensor = model.best_open_lab()
-    if licensor is not None:
-        dev_revenue[model.lab_index(licensor.name)] += market.open_licence_share * revenue[-1]
+    self_hosting = pop.choice == len(model.providers)
+    split = _usage_split(pop.model_lab[self_hosting], usage[self_hosting], len(model.labs))
+    dev_revenue += market.open_licence_share * revenue[-1] * split
     for i, lab in enumerate(model.labs):
         lab.developer_revenue = float(dev_revenue[i])
         lab.client_fees = float(fees_earned[i])
         lab.book(lab.developer_revenue + lab.client_fees, float(api_spend[i]))
         if invest:
-            lab.invest()
+            lab.invest(float(usage.sum()) / pop.n)

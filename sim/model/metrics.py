@@ -148,45 +148,86 @@ def switched_12m(model: AccessModel) -> float:
     return float(np.count_nonzero(recent) / model.population.n)
 
 
-def _model_labs(model: AccessModel) -> tuple[np.ndarray, int]:
-    """The lab whose model each developer in the market uses (self-hosters run the best
-    open weights; -1: the legacy model; -2: not yet in the market), and how many are in."""
+def _model_labs(model: AccessModel) -> tuple[np.ndarray, float]:
+    """The lab whose model each developer in the market uses (self-hosters run their best
+    open weights; -1: the legacy model; -2: not yet in the market), and the market's
+    total usage (what usage-weighted shares divide by)."""
     pop = model.population
     labs = pop.model_lab.copy()
-    licensor = model.best_open_lab()
-    self_hosting = pop.choice == len(model.providers)
-    labs[self_hosting] = -1 if licensor is None else model.lab_index(licensor.name)
     inside = pop.in_market(model.month)
     labs[~inside] = -2
-    return labs, max(int(np.count_nonzero(inside)), 1)
+    return labs, max(float(pop.usage[inside].sum()), 1e-300)
 
 
 def lab_share(model: AccessModel) -> dict[str, float]:
-    """Share of developers in the market using each lab's model, through any provider or
-    self-hosted: usage share by model maker, as the market surveys count it."""
-    labs, inside = _model_labs(model)
-    counts = np.bincount(labs + 2, minlength=len(model.labs) + 2)[2:]
-    return {lab.name: float(c / inside) for lab, c in zip(model.labs, counts, strict=True)}
+    """Each lab's share of the usage of developers in the market, through any provider or
+    self-hosted: usage share by model maker, weighted by application scale, as Menlo
+    Ventures' surveys count it (MS-3)."""
+    labs, total = _model_labs(model)
+    usage = np.bincount(labs + 2, weights=model.population.usage, minlength=len(model.labs) + 2)
+    return {lab.name: float(u / total) for lab, u in zip(model.labs, usage[2:], strict=True)}
+
+
+def _coding_work(model: AccessModel) -> np.ndarray:
+    """Each developer's coding work this month: its coding need weight times its usage
+    (zero outside the market)."""
+    pop = model.population
+    coding = pop.needs[:, model.config.domains.index("coding")]
+    work: np.ndarray = coding * pop.usage * pop.in_market(model.month)
+    return work
 
 
 def coding_share(model: AccessModel) -> dict[str, float]:
-    """Each lab's share of the coding work of developers in the market: their coding need
-    weights, by the lab whose model they use (no `coding` domain: nothing)."""
+    """Each lab's share of the coding work of developers in the market (coding need times
+    usage), by the lab whose model they use (no `coding` domain: nothing)."""
     if "coding" not in model.config.domains:
         return {}
     labs, _ = _model_labs(model)
-    need = model.population.needs[:, model.config.domains.index("coding")] * (labs > -2)
+    need = _coding_work(model)
     work = np.bincount(labs + 2, weights=need, minlength=len(model.labs) + 2)[2:]
     total = max(float(need.sum()), 1e-300)
     return {lab.name: float(w / total) for lab, w in zip(model.labs, work, strict=True)}
 
 
+def coding_demand_share(model: AccessModel) -> float:
+    """Coding's share of the market's usage (coding need times usage over usage): the
+    quantity one aggregator's token mix measures (DM-1); NaN without a `coding` domain."""
+    if "coding" not in model.config.domains:
+        return float("nan")
+    _, total = _model_labs(model)
+    return float(_coding_work(model).sum()) / total
+
+
+def market_size(model: AccessModel) -> float:
+    """The market's usage per developer of the population (1: everyone in at scale one):
+    what the month's market value is paid in proportion to."""
+    return float(model.population.usage.sum()) / model.population.n
+
+
 def open_model_share(model: AccessModel) -> float:
-    """Share of developers in the market on open-weights models, served or self-hosted
-    (the legacy model included), all labs together."""
-    labs, inside = _model_labs(model)
+    """Share of the usage of developers in the market on open-weights models, served or
+    self-hosted (the legacy model included), all labs together."""
+    labs, total = _model_labs(model)
     is_open = np.array([lab.openness is Openness.open_weights for lab in model.labs] + [True])
-    return float(np.count_nonzero(is_open[labs[labs > -2]])) / inside
+    inside = labs > -2
+    return float(model.population.usage[inside][is_open[labs[inside]]].sum()) / total
+
+
+def domain_eci(model: AccessModel) -> dict[str, float]:
+    """ECI of each lab's released model per domain (`lab__domain`; NaN before its first
+    release): the domain's log capability on the ECI's affine map, so a lab's ECI is the
+    mean of its domains'."""
+    r = model.config.research
+    out = {}
+    for lab in model.labs:
+        served = lab.served
+        for d, domain in enumerate(model.config.domains):
+            out[f"{lab.name}__{domain}"] = (
+                float(r.eci_at_one + r.eci_per_log * np.log(served[d]))
+                if served is not None
+                else float("nan")
+            )
+    return out
 
 
 def lab_revenue(model: AccessModel) -> dict[str, float]:
@@ -335,6 +376,8 @@ REPORTERS: dict[str, Callable[[AccessModel], float]] = {
         switching_rate,
         switched_12m,
         open_model_share,
+        coding_demand_share,
+        market_size,
         detections,
         warnings,
         throttles,
@@ -359,6 +402,7 @@ ENTITY_REPORTERS: dict[str, Callable[[AccessModel], dict[str, float]]] = {
     "lab_share": lab_share,
     "coding_share": coding_share,
     "eci": eci,
+    "domain_eci": domain_eci,
     "lab_revenue": lab_revenue,
     "provider_revenue": provider_revenue,
     "developer_revenue": developer_revenue,

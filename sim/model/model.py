@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 import mesa
@@ -13,6 +14,7 @@ import numpy as np
 from sim.config import Benchmarking, Config
 from sim.model.developer import Developer
 from sim.model.events import Scheduled, schedule
+from sim.model.keyed import Keys, Phase
 from sim.model.lab import Lab, Route
 from sim.model.market import best_alternative_lead, settle
 from sim.model.metrics import collector
@@ -37,7 +39,24 @@ STREAMS = (
 """Independent random streams, one per phase, all spawned from the model's rng: a change
 in one phase's draws (say, news of a revocation) leaves the others' draws unchanged, so a
 run with and without an intervention share common random numbers. New streams are added
-at the end, which leaves the earlier ones unchanged."""
+at the end, which leaves the earlier ones unchanged. `news`, `choice` and `appeals` are no
+longer drawn from: those phases draw keyed (sim.model.keyed, `model.keys`), by month and
+what the draws are for, since how many draws they take differs between the arms."""
+
+
+def _raise_to_best(
+    best: np.ndarray, first: int, per_model: np.ndarray, labs: Sequence[int] | np.ndarray
+) -> np.ndarray:
+    """Raise `best` (a column of the option table, in place) to each developer's best of
+    `labs`' columns of `per_model`, and return the lab each developer gets (`first` where
+    none beats the column's own). A running maximum over the few labs: numpy's argmax
+    along a short row is ~5x slower. Ties go to the earlier lab, as with argmax."""
+    which = np.full(best.size, first)
+    for lab in labs:
+        better = per_model[:, lab] > best
+        which[better] = lab
+        np.maximum(best, per_model[:, lab], out=best)
+    return which
 
 
 class AccessModel(PublicWorld, mesa.Model):  # type: ignore[misc]
@@ -51,6 +70,8 @@ class AccessModel(PublicWorld, mesa.Model):  # type: ignore[misc]
         super().__init__(rng=config.seed)
         self.config = config
         self.streams = dict(zip(STREAMS, self.rng.spawn(len(STREAMS)), strict=True))
+        self.keys = Keys.of(self.rng)
+        """Makes the keyed generators of the choice, news and appeals phases."""
         self.event_log: list[dict[str, Any]] = []
         self.tally: Counter[str] = Counter()
         """Events of the current month by kind (detection, revocation, ...)."""
@@ -81,6 +102,9 @@ class AccessModel(PublicWorld, mesa.Model):  # type: ignore[misc]
         self._option_lab = np.array([h[0] for h in self.hosted_indices] + [-1])
         """The lab serving each option's developers when the provider hosts one lab."""
         self._multi_hosted = [p for p, h in enumerate(self.hosted_indices) if len(h) > 1]
+        discount = np.array([cfg.discount for cfg in lab_cfgs.values()])
+        self._kept_quality = 1.0 - discount if discount.any() else None
+        """Share of each lab's quality developers keep (None: no lab is discounted)."""
 
         self.access_graph = nx.DiGraph()
         """Who may call which provider now: lab -> provider edges with an AccessState."""
@@ -154,6 +178,7 @@ class AccessModel(PublicWorld, mesa.Model):  # type: ignore[misc]
         self.release()
         self.monitor_clients()
         self.inform_developers()
+        self.grow_demand()
         self.choose_providers()
         self.settle_accounts()
         self.copy_audits()
@@ -232,8 +257,11 @@ class AccessModel(PublicWorld, mesa.Model):  # type: ignore[misc]
                 if got is None:
                     continue
                 share, eval_only = got
-                if eval_only and self.access_attr(lab.name, p.name, "throttled", False):
-                    share = throttle
+                if eval_only:
+                    # A carve-out keeps evaluation and removes building with the model.
+                    if self.access_attr(lab.name, p.name, "throttled", False):
+                        share = throttle
+                    share *= 1.0 - lab.building
                 spill = (
                     research.spill_distill
                     if distils and not eval_only
@@ -254,7 +282,9 @@ class AccessModel(PublicWorld, mesa.Model):  # type: ignore[misc]
         lost = {
             AccessState.ALLOWED: 0.0,
             AccessState.THROTTLED: 1.0 - throttle,
-            AccessState.EVALUATION_ONLY: 0.5 if lab.benchmarking is Benchmarking.distill else 0.0,
+            AccessState.EVALUATION_ONLY: max(
+                0.5 if lab.benchmarking is Benchmarking.distill else 0.0, lab.building
+            ),
             AccessState.REVOKED: 1.0,
         }
         edges = [
@@ -273,16 +303,6 @@ class AccessModel(PublicWorld, mesa.Model):  # type: ignore[misc]
         legacy = np.full(len(self.config.domains), self.config.market.legacy_open_quality)
         weights = [lab.open_weights_served for lab in self.labs]
         return np.max([legacy, *(w for w in weights if w is not None)], axis=0)
-
-    def best_open_lab(self) -> Lab | None:
-        """The open-weights lab whose model self-hosters run (None: the legacy model)."""
-        needs = self.population.mean_needs
-        best, quality = None, self.config.market.legacy_open_quality * float(needs.sum())
-        for lab in self.labs:
-            weights = lab.open_weights_served
-            if weights is not None and float(needs @ weights) > quality:
-                best, quality = lab, float(needs @ weights)
-        return best
 
     def release(self) -> None:
         """Phase 3: providers now serve their hosted labs' current models: every month for
@@ -304,7 +324,7 @@ class AccessModel(PublicWorld, mesa.Model):  # type: ignore[misc]
         rate = self.config.population.false_positive_rate
         for i, p in enumerate(self.providers):
             flagged, upheld = self.population.flag_wrongly(
-                i, rate * p.monitoring, self.streams["appeals"]
+                i, rate * p.monitoring, self.keys(Phase.appeals, self.month, i)
             )
             if flagged:
                 self.log(
@@ -316,7 +336,7 @@ class AccessModel(PublicWorld, mesa.Model):  # type: ignore[misc]
     def inform_developers(self) -> None:
         """Phase 5: news spreads; satisfaction learns from service; trust and lab trust
         recover; providers read how trust reacted to revocations a quarter ago."""
-        self.population.spread_news(self.month, self.streams["news"])
+        self.population.spread_news(self.month, self.keys)
         reliability = np.array([p.reliability for p in self.providers])
         outage = self.streams["service"].random(len(self.providers)) >= reliability
         for p, down in zip(self.providers, outage, strict=True):
@@ -328,49 +348,63 @@ class AccessModel(PublicWorld, mesa.Model):  # type: ignore[misc]
             data["weight"] += rel.recovery * (rel.initial_lab_trust - data["weight"])
         self.read_reputation_reactions()
 
+    def grow_demand(self) -> None:
+        """Phase 6 (start): developers enter the market and use more as it grows."""
+        self.population.grow_usage(self.month)
+
     def option_quality(self) -> tuple[np.ndarray, dict[int, np.ndarray]]:
         """Need-weighted quality of every option per developer, and who serves it.
 
         One column per provider (the best of its hosted labs for each developer), then
-        self-hosting. A provider hosting one lab always serves that lab; for a provider
-        hosting several, the dict gives the lab serving each developer. No (developers x
-        providers x labs) array is ever built.
+        self-hosting (the best released open weights for each developer, or the legacy
+        model, at `selfhost_discount`). A lab's `discount` lowers its models' quality
+        wherever they are served. A provider hosting one lab always serves that lab; for
+        self-hosting and a provider hosting several, the dict gives the lab serving each
+        developer (-1: the legacy model). No (developers x providers x labs) array is ever
+        built.
         """
         pop, market = self.population, self.config.market
         models = [lab.served_or_zero for lab in self.labs]
-        models.append(market.selfhost_discount * self.best_open_model())
+        models.append(np.full(len(self.config.domains), market.legacy_open_quality))
         per_model = pop.needs @ np.array(models).T
+        if self._kept_quality is not None:
+            per_model[:, :-1] *= self._kept_quality
         quality = per_model[:, self._option_model]
         picks = {}
         for p in self._multi_hosted:
-            # A running maximum over the few hosted labs: numpy's argmax along a short
-            # row is ~5x slower. Ties go to the first lab, as with argmax.
             hosted = self.hosted_indices[p]
-            best, which = quality[:, p], np.full(pop.n, hosted[0])
-            for lab in hosted[1:]:
-                better = per_model[:, lab] > best
-                which[better] = lab
-                np.maximum(best, per_model[:, lab], out=best)
-            picks[p] = which
+            picks[p] = _raise_to_best(quality[:, p], hosted[0], per_model, hosted[1:])
+        open_labs = [i for i, lab in enumerate(self.labs) if lab.open_weights_served is not None]
+        selfhost = len(self.providers)
+        picks[selfhost] = _raise_to_best(quality[:, selfhost], -1, per_model, open_labs)
+        quality[:, selfhost] *= market.selfhost_discount
         return quality, picks
 
     def option_prices(self) -> np.ndarray:
         return np.array([p.price for p in self.providers] + [self.config.market.selfhost_cost])
 
     def choose_providers(self, *, initial: bool = False) -> None:
-        """Phase 6: revising developers pick an option by multinomial logit."""
+        """Phase 6: revising developers pick an option by multinomial logit.
+
+        Every developer's revision uniform and the uniforms behind its Gumbel row are
+        drawn each month, used or not, from the month's keyed generator: a developer's
+        noise in a month is the same in both arms of a paired run whoever else revises."""
         pop = self.population
         quality, picks = self.option_quality()
         utility = pop.utilities(quality, self.option_prices())
-        rng = self.streams["choice"]
+        rng = self.keys(Phase.choice, self.month)
         revise = rng.random(pop.n) < self.config.population.revision_rate
+        uniform = rng.random(utility.shape)
         revising = np.arange(pop.n) if initial else np.flatnonzero(revise | pop.must_revise)
         pop.must_revise[:] = False
         if self.config.population.adoption_months > 0 and not initial:
-            # Entrants of this month make their first choice (only with adoption on, so
-            # a run without it keeps its draws).
+            # Developers outside the market do not choose; this month's entrants make
+            # their first choice.
+            revising = revising[pop.enters[revising] < self.month]
             revising = np.union1d(revising, np.flatnonzero(pop.enters == self.month))
-        gumbel = rng.gumbel(size=(revising.size, utility.shape[1]))
+        # Standard Gumbel noise by inversion, for the revising rows only (a third of the
+        # cost of drawing it for everyone).
+        gumbel = -np.log(-np.log(uniform[revising]))
         pop.choose(utility, gumbel, revising, initial=initial, month=self.month)
         pop.last_switch[pop.switched] = self.month
         pop.quality = row_pick(quality, pop.choice)

@@ -15,6 +15,7 @@ import networkx as nx
 import numpy as np
 
 from sim.config import ConfigError, PopulationConfig
+from sim.model.keyed import Keys, Phase
 from sim.model.network import adjacency, watts_strogatz_edges
 
 QUALITY_FLOOR = 1e-6
@@ -139,6 +140,7 @@ class Population:
         """Developers wrongly flagged this month."""
         self.must_revise = np.zeros(n, dtype=bool)
         """Developers wrongly flagged this month, who reconsider their provider."""
+
         self.edges = watts_strogatz_edges(n, cfg.social_degree, cfg.social_rewiring, rng)
         """The social graph's edges (developer index pairs)."""
         self.adjacency = adjacency(self.edges, n)
@@ -148,6 +150,20 @@ class Population:
             else np.zeros(n, dtype=np.int32)
         )
         """Month each developer enters the market (0: from the start)."""
+        self.scale = (
+            rng.lognormal(-(cfg.size_spread**2) / 2, cfg.size_spread, size=n)
+            if cfg.size_spread > 0
+            else np.ones(n)
+        )
+        """Each developer's application scale (mean one): its usage when it enters."""
+        coding = domains.index("coding") if "coding" in domains else None
+        self.growth = cfg.usage_growth + (
+            cfg.coding_usage_growth * self.needs[:, coding] if coding is not None else 0.0
+        )
+        """Monthly growth of each developer's usage once in the market."""
+        self.usage = np.where(self.enters <= 0, self.scale, 0.0)
+        """This month's usage of each developer (0 outside the market): what it spends
+        and how much it weighs in usage-weighted shares."""
 
     @cached_property
     def mean_needs(self) -> np.ndarray:
@@ -171,12 +187,12 @@ class Population:
 
         `quality` is (n, options) need-weighted capability, valued in logs so that a model
         10% better is worth the same whatever the level of the frontier; `prices` is per
-        option. A self-hosted model cannot be revoked, so its trust term is full.
+        option. A self-hosted model cannot be revoked: its trust term is `selfhost_trust`.
         """
         c = self.cfg
         trust = np.empty_like(quality)
         trust[:, : self.n_providers] = self.trust
-        trust[:, self.n_providers] = 1.0
+        trust[:, self.n_providers] = c.selfhost_trust
         utility: np.ndarray = (
             c.quality_weight * np.log(np.maximum(quality, QUALITY_FLOOR))
             - self.price_sensitivity[:, None] * prices[None, :]
@@ -211,6 +227,7 @@ class Population:
             - cost[:, None] * (options[None, :] != current[:, None])
             + c.choice_noise * gumbel
         )
+
         new_choice = self.choice.copy()
         new_choice[revising] = noisy.argmax(axis=1)
         self.switched = (new_choice != self.choice) & ~first & (not initial)
@@ -220,23 +237,39 @@ class Population:
 
     # --- news and trust ----------------------------------------------------------------------
 
-    def announce(self, item: NewsItem, rng: np.random.Generator) -> None:
-        """News breaks: the provider's own clients and a random few hear it directly."""
+    def announce(self, item: NewsItem, keys: Keys) -> None:
+        """News breaks: the provider's own clients and a random few hear it directly.
+
+        Each item draws from its own keyed generator (`news_ids`), here and as it spreads,
+        so an item in both arms of a paired run draws the same whatever other news exists."""
+        rng = keys(Phase.news, item.started, *self.news_ids(item, self.news))
         seed = (rng.random(self.n) < self.cfg.news_seed) | (self.choice == item.provider)
         self.news.append(item)
         self._hear(item, seed)
 
-    def spread_news(self, step: int, rng: np.random.Generator) -> None:
+    def spread_news(self, step: int, keys: Keys) -> None:
         """Each aware neighbour passes the news on with probability `news_transmission`.
         News older than `news_horizon` months has stopped spreading and is let go, so the
         memory a run holds does not grow with its horizon."""
         self.news = [item for item in self.news if step - item.started < self.cfg.news_horizon]
-        for item in self.news:
+        for i, item in enumerate(self.news):
             if item.started == step or step - item.started >= self.cfg.news_horizon:
                 continue
             aware_neighbours = self.adjacency @ item.aware.astype(np.float32)
             p_hear = 1.0 - (1.0 - self.cfg.news_transmission) ** aware_neighbours
+            rng = keys(Phase.news, step, *self.news_ids(item, self.news[:i]))
             self._hear(item, rng.random(self.n) < p_hear)
+
+    @staticmethod
+    def news_ids(item: NewsItem, earlier: list[NewsItem]) -> tuple[int, ...]:
+        """What keys `item`'s draws besides the month: the month it started, its provider,
+        the lab revoked (+1; 0 for none), relief or not, and how many `earlier` items
+        (those announced before it) share all four (two reinstatements by a provider in
+        one month stay independent)."""
+        ids = (item.started, item.provider, item.revoked_lab, item.relief)
+        twins = sum((e.started, e.provider, e.revoked_lab, e.relief) == ids for e in earlier)
+        lab = -1 if item.revoked_lab is None else item.revoked_lab
+        return item.started, item.provider, lab + 1, int(item.relief), twins
 
     def _hear(self, item: NewsItem, hears: np.ndarray) -> None:
         """Reputation changes for developers who learn of `item` now (once per item): a
@@ -290,19 +323,56 @@ class Population:
     def flag_wrongly(self, provider: int, rate: float, rng: np.random.Generator) -> tuple[int, int]:
         """Monitoring's false positives: each customer of `provider` is wrongly flagged with
         probability `rate` and loses satisfaction; an upheld appeal restores it. Returns
-        (flagged, upheld). The flagged reconsider their provider this month."""
+        (flagged, upheld). The flagged reconsider their provider this month.
+
+        `rng` is the month's keyed generator of this provider: it draws a flag uniform and
+        an appeal uniform for every developer, customer or not, so a developer who is a
+        customer in both arms of a paired run meets the same luck in both."""
         c = self.cfg
-        customers = np.flatnonzero(self.choice == provider)
-        k = int(rng.binomial(customers.size, min(rate, 1.0))) if customers.size else 0
+        customers = self.choice == provider
+        if rate <= 0.0 or not customers.any():
+            return 0, 0
+        flag_u, appeal_u = rng.random((2, self.n))
+        flagged = np.flatnonzero(customers & (flag_u < rate))
+        k = flagged.size
         if k == 0:
             return 0, 0
-        flagged = rng.choice(customers, size=k, replace=False)
         self.flagged += k
-        upheld = rng.random(k) < c.appeal_success
+        upheld = appeal_u[flagged] < c.appeal_success
         hit = flagged[~upheld]
         self.satisfaction[hit, provider] *= 1.0 - c.false_positive_shock
         self.must_revise[flagged] = True
         return k, int(upheld.sum())
+
+    def grow_usage(self, month: int) -> None:
+        """Usage this month: zero outside the market, the developer's scale when it enters,
+        growing at its own rate after."""
+        since = month - np.maximum(self.enters, 0)
+        self.usage = np.where(
+            since >= 0, self.scale * np.exp(self.growth * np.maximum(since, 0)), 0.0
+        )
+
+    def cut_capacity(self, provider: int, domains: tuple[str, ...], share: float) -> int:
+        """A capacity cut for coding work: the `share` of `provider`'s customers who need
+        coding most (all its customers' needs alike without a coding domain) live a month
+        of failed service (satisfaction learns as from an outage) and reconsider their
+        option this month; most stay (RV-5's users kept the provider's models through
+        their own keys). Returns how many were cut."""
+        customers = np.flatnonzero(self.choice == provider)
+        k = round(share * customers.size)
+        if k == 0:
+            return 0
+        order = (
+            np.argsort(-self.needs[customers, domains.index("coding")], kind="stable")
+            if "coding" in domains
+            else np.arange(customers.size)
+        )
+        hit = customers[order[:k]]
+        sat = self.satisfaction
+        sat[hit, provider] -= self.cfg.trust_learning * sat[hit, provider]
+        self.combine_trust()
+        self.must_revise[hit] = True
+        return int(hit.size)
 
     # --- summaries ---------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ import networkx as nx
 import numpy as np
 
 from sim.config import Config
+from sim.model.keyed import Keys
 from sim.model.population import NewsItem, Population
 from sim.model.provider import AccessState
 from sim.model.world import Logged
@@ -34,6 +35,7 @@ class PublicWorld:
     access_graph: nx.DiGraph
     lab_trust: nx.DiGraph
     streams: dict[str, np.random.Generator]
+    keys: Keys
     event_log: list[dict[str, Any]]
     tally: Counter[str]
     totals: Counter[str]
@@ -164,7 +166,7 @@ class PublicWorld:
         item = NewsItem(
             self._provider_index[provider.name], lab, owner, self.month, aware, severity, relief
         )
-        pop.announce(item, self.streams["news"])
+        pop.announce(item, self.keys)
         pop.combine_trust()
 
     def read_reputation_reactions(self) -> None:

@@ -38,6 +38,7 @@ class Logged(StrEnum):
     false_positive = "false_positive"
     appeal_upheld = "appeal_upheld"
     disaster = "disaster"
+    capacity_cut = "capacity_cut"
 
 
 class World(Protocol):
