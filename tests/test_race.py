@@ -282,3 +282,14 @@ def test_the_history_cast_has_labs_that_differ_by_domain() -> None:
     )
     assert len({lab.capability["coding"] for lab in labs.values()}) == len(labs)
     assert openai.building > 0 and labs["deepseek"].discount > 0
+
+
+def test_a_runs_summary_counts_in_words() -> None:
+    """One revocation is 'a revocation', not '1 revocations' (the single run's summary)."""
+    from helpers import cutoff
+
+    from sim.analysis.summary import summarize
+
+    text = summarize(sim.run(small(steps=8, scenario=cutoff(at=4)), figures=False))
+    assert "1 revocation," in text and "1 revocations" not in text
+    assert "0 retaliations" in text

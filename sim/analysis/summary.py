@@ -62,13 +62,21 @@ def summarize(result: Result, max_events: int = 5) -> str:
         f"{first.hhi:.2f} -> {last.hhi:.2f}."
     )
     counts = ev["kind"].value_counts()
-    lines.append(
-        f"Over the run: {counts.get('detection', 0)} detections, {counts.get('warning', 0)} "
-        f"warnings, {counts.get('throttle', 0)} throttles, {len(revs)} revocations, "
-        f"{counts.get('retaliation', 0)} retaliations, {counts.get('reinstatement', 0)} "
-        "reinstatements."
+    tallies = (
+        (counts.get("detection", 0), "detection"),
+        (counts.get("warning", 0), "warning"),
+        (counts.get("throttle", 0), "throttle"),
+        (len(revs), "revocation"),
+        (counts.get("retaliation", 0), "retaliation"),
+        (counts.get("reinstatement", 0), "reinstatement"),
     )
+    lines.append("Over the run: " + ", ".join(_count(n, what) for n, what in tallies) + ".")
     return "\n".join(lines)
+
+
+def _count(n: int, noun: str) -> str:
+    """'1 revocation', '2 revocations'."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 __all__ = ["summarize"]
