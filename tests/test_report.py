@@ -102,11 +102,14 @@ def test_key_findings_equal_levels_and_changes_recomputed_from_the_run_files(
     page = parse(paired / "report.html")
     assert [h["data-metric"] for h in page.headlines] == [
         "capability__rival",
+        "capability__rival__coding",
         "frontier_capability",
         "downstream_innovation",
         "trust__incumbent_api",
         "open_weights_share",
         "hhi",
+        "lab_share__incumbent",
+        "coding_share__incumbent",
         "lead__incumbent",
         "developer_revenue__incumbent_api",
         "payoff__incumbent_api",

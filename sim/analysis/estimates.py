@@ -226,10 +226,12 @@ def check_confidence(confidence: float) -> None:
 
 def headline_metrics(config: Config, intervention: Sequence[EventKind]) -> list[str]:
     """The outcomes a policy analyst asks about first, named for the intervention: the
-    revoked lab's capability, the frontier, trust in the revoking provider, the open-weights
-    share and market concentration, with innovation as every report defines it
-    (:data:`sim.analysis.names.INNOVATION`); then the revoker's side (did revoking pay?): its lab's
-    lead, and the provider's developer revenue and payoff."""
+    revoked lab's capability (overall and in coding, the domain the real cutoff was about),
+    the frontier, trust in the revoking provider, the open-weights share and market
+    concentration, with innovation as every report defines it
+    (:data:`sim.analysis.names.INNOVATION`); then the revoker's side (did revoking pay?):
+    its lab's share of usage and of coding work, its lead, and the provider's developer
+    revenue and payoff."""
     metrics = ["frontier_capability", INNOVATION]
     revoke = [
         e
@@ -240,12 +242,16 @@ def headline_metrics(config: Config, intervention: Sequence[EventKind]) -> list[
         return [*metrics, "developer_trust", "open_weights_share", "hhi"]
     provider = str(revoke[0].provider)
     owner = config.providers[provider].owner or provider
+    coding = [f"capability__{revoke[0].lab}__coding"] if "coding" in config.domains else []
+    shares = [f"lab_share__{owner}", f"coding_share__{owner}"] if owner in config.labs else []
     return [
         f"capability__{revoke[0].lab}",
+        *coding,
         *metrics,
         f"trust__{provider}",
         "open_weights_share",
         "hhi",
+        *shares,
         f"lead__{owner}",
         f"developer_revenue__{provider}",
         f"payoff__{provider}",

@@ -27,6 +27,8 @@ METRIC_LABELS: dict[str, tuple[str, str]] = {
     "leader_gap": ("leader's lead over the runner-up", "capability index"),
     "open_model_share": ("developers in the market on open-weights models", "share, 0-1"),
     "switched_12m": ("developers who switched in the last 12 months", "share, 0-1"),
+    "coding_demand_share": ("coding's share of the market's usage", "share, 0-1"),
+    "market_size": ("the market's usage per developer", "multiple of one developer at scale one"),
 }
 ENTITY_LABELS: dict[str, tuple[str, str]] = {
     "capability": ("capability of {}", "capability index"),
@@ -42,7 +44,8 @@ ENTITY_LABELS: dict[str, tuple[str, str]] = {
     "lead": ("lead of {} over the best alternative", "log quality"),
     "monitoring": ("monitoring by {}", "detection hazard per unit volume"),
     "eval_capacity": ("in-house evaluation capacity of {}", "compute units"),
-    "lab_share": ("usage share of {}'s models", "share of developers in the market, 0-1"),
+    "lab_share": ("usage share of {}'s models", "share of the market's usage, 0-1"),
+    "domain_eci": ("ECI of {}'s released model", "Epoch Capabilities Index points"),
     "coding_share": ("share of coding work on {}'s models", "share, 0-1"),
     "eci": ("ECI of {}'s released model", "Epoch Capabilities Index points"),
 }
