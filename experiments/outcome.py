@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.config import EventKind
+from sim.config import Config, EventKind
 from sim.experiment.store import (
     Arm,
     atomic_path,
@@ -21,6 +21,9 @@ from sim.experiment.store import load as load_results
 
 EFFECTS_CSV = "effects.csv"
 """The effect table a paired sweep writes at its end (queries print theirs, writing nothing)."""
+DOSE_CSV = "effects_by_untold.csv"
+"""A posterior sweep's effects as lines in the parameters the data cannot tell, beside
+effects.csv."""
 
 
 def effects_or_warning(sweep_dir: Path) -> str:
@@ -100,10 +103,14 @@ def report_effects(
         pooled, at = horizon_pooled_effects(
             results, config, intervention, after, metrics, seed=seed
         )
+        curves = untold_curves(results, config, intervention, [max(after)], metrics, seed)
         if csv is not None:
             with atomic_path(csv) as tmp:
                 pooled.to_csv(tmp, index=False)
-        return format_pooled_effects(pooled, at, [k.value for k in intervention])
+            with atomic_path(csv.with_name(DOSE_CSV)) as tmp:
+                curves.to_csv(tmp, index=False)
+        text = format_pooled_effects(pooled, at, [k.value for k in intervention])
+        return text + "\n\n" + format_curves(curves) if not curves.empty else text
     table, at = horizon_effects(
         results, config, intervention, after, metrics, seed=seed, strict=strict
     )
@@ -111,6 +118,56 @@ def report_effects(
         with atomic_path(csv) as tmp:
             table.to_csv(tmp, index=False)
     return format_effects(table, at, [k.value for k in intervention])
+
+
+def untold_curves(
+    results: pd.DataFrame,
+    config: Config,
+    intervention: list[EventKind],
+    after: list[int],
+    metrics: list[str] | None,
+    seed: int,
+) -> pd.DataFrame:
+    """Each effect as a line in every parameter the data cannot tell (propagated from its
+    prior: `sim.calibration.fit.PROPAGATED`), at the horizons `after`; empty when the
+    runs do not record one."""
+    from sim.analysis.uncertainty import DOSE_COLUMNS, dose_response
+    from sim.calibration.fit import PROPAGATED, priors
+
+    frames = [
+        dose_response(
+            results, config, intervention, after, p.name, (p.low, p.high), metrics, seed=seed
+        )
+        for p in priors(PROPAGATED)
+        if f"param__{p.name}" in results.columns
+    ]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=DOSE_COLUMNS)
+
+
+def format_curves(curves: pd.DataFrame) -> str:
+    """What the data cannot tell, in a table: each effect at both ends of the parameter's
+    prior range, with 95% intervals over the draws."""
+    lines = []
+    for parameter, table in curves.groupby("parameter", sort=False):
+        first = table.iloc[0]
+        lines += [
+            f"The data cannot tell {parameter} (drawn from its prior, {first.low:g} to "
+            f"{first.high:g}); each effect {int(first.months_after)} months after, as a line "
+            f"in it over {int(first.n_draws)} draws:",
+            "",
+        ]
+        width = max(28, *(len(str(m)) for m in table["metric"]))
+        head = f"{'metric':<{width}} {f'at {first.low:g}':>12} {'95% CI':<22} "
+        head += f"{f'at {first.high:g}':>12} 95% CI"
+        lines += [head, "-" * (len(head) + 16)]
+        for row in table.itertuples():
+            low_ci = f"[{row.at_low_ci_low:+.4g}, {row.at_low_ci_high:+.4g}]"
+            high_ci = f"[{row.at_high_ci_low:+.4g}, {row.at_high_ci_high:+.4g}]"
+            lines.append(
+                f"{row.metric:<{width}} {row.at_low:>+12.4g} {low_ci:<22} "
+                f"{row.at_high:>+12.4g} {high_ci}"
+            )
+    return "\n".join(lines)
 
 
 def format_pooled_effects(table: pd.DataFrame, at: int, intervention: list[str]) -> str:

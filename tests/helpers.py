@@ -30,6 +30,8 @@ PREDICTED = {
     ("open_gap_eci", "2026-01..2026-05"),
     ("open_gap_months", "2026-01..2026-05"),
     ("leader_changes", "2023-03..2025-08"),
+    ("coding_demand_share", "2025-11"),
+    ("p_anthropic_leads_coding", "2025-12"),
 }
 """The out-of-sample quantities the calibration predicts, as (quantity, period): written
 here from the calibration issue's list, not read from the code that makes them."""

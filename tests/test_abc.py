@@ -367,3 +367,29 @@ def test_a_bad_prior_or_target_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"scales\['mean'\] = 0.0"):
         calibrate(never, OBSERVED, {**SCALES, "mean": 0.0}, PRIORS, tmp_path / "a.db", FAST, 1)
     assert not (tmp_path / "a.db").exists()
+
+
+def test_the_representative_draw_is_the_particle_nearest_the_weighted_medians() -> None:
+    """Medians by weight (mu: 1.0 holds most weight; scale: log prior, its median 1.0),
+    each parameter in its prior's range: the particle at both medians stands for them,
+    not the one at the unweighted middle or the best-weighted extreme of one parameter."""
+    particles = pd.DataFrame(
+        {
+            "toy.mu": [0.0, 1.0, 1.0, 2.0, 1.1],
+            "toy.scale": [1.0, 10.0, 1.0, 1.0, 1.2],
+            "weight": [1.0, 3.0, 3.0, 1.0, 0.5],
+        }
+    )
+    posterior = Posterior(
+        priors=PRIORS,
+        particles=particles,
+        history=pd.DataFrame(),
+        observed=OBSERVED,
+        scales=SCALES,
+        seed=0,
+        population=5,
+        n_simulations=5,
+        wall_time=0.0,
+        pyabc_version="0.13.0",
+    )
+    assert posterior.representative() == {"toy.mu": 1.0, "toy.scale": 1.0}

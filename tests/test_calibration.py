@@ -51,7 +51,6 @@ def test_the_calibrated_parameters_are_what_the_screening_selects() -> None:
     screening = pd.read_csv(SHIPPED_DIR / "screening.csv")
     assert set(screening["parameter"]) == {p.name for p in fit.CANDIDATES}
     chosen = fit.selected(screening)
-    assert set(fit.PROPAGATED) <= set(chosen)
     assert tuple(n for n in chosen if n not in fit.PROPAGATED) == fit.CALIBRATED
 
 

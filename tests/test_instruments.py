@@ -25,6 +25,8 @@ SHARE_COLUMNS = [
     "open_model_share",
     "coding_share__anthropic",
     "switched_12m",
+    "coding_demand_share",
+    "market_size",
 ]
 
 
@@ -35,6 +37,8 @@ def run_with(eci: dict[str, np.ndarray], steps: np.ndarray = STEPS) -> pd.DataFr
     run = pd.DataFrame({"step": steps} | {f"eci__{lab}": v for lab, v in eci.items()})
     for i, column in enumerate(SHARE_COLUMNS):
         run[column] = i / 10 + steps / 1000
+    for lab, v in eci.items():  # each lab's coding at its ECI
+        run[f"domain_eci__{lab}__coding"] = v
     return run
 
 
@@ -137,6 +141,29 @@ def test_predictions_are_the_listed_quantities_read_at_their_months() -> None:
     )
     assert prediction(table, "frontier_eci", "2025-08") == 100 + step("2025-08")
     assert set(zip(table["quantity"], table["period"], strict=True)) == PREDICTED
+
+
+def test_the_market_grows_as_its_usage_does_and_coding_demand_is_read_at_dm1s_month() -> None:
+    run = run_with(ramps(0))
+    size = 1.0 + (run["step"] - instruments.step_of("2024-11")).clip(lower=0) * 0.25
+    stats = instruments.share_statistics(run.assign(market_size=size))
+    assert stats["MS-7"] == pytest.approx(3.0)  # 8 months at +0.25 a month, from 1
+    assert stats["DM-1"] == share("coding_demand_share", instruments.step_of("2024-11"))
+
+
+@pytest.mark.parametrize(("ahead", "leads"), [(1.0, 1.0), (-1.0, 0.0)])
+def test_anthropic_leads_coding_when_its_coding_model_is_the_best(
+    ahead: float, leads: float
+) -> None:
+    closed = 100.0 + STEPS
+    run = run_with({"openai": closed, "anthropic": closed - 3, "meta": closed - 4})
+    december = run["step"] == instruments.step_of("2025-12")
+    run.loc[december, "domain_eci__anthropic__coding"] = run.loc[december, "eci__openai"] + ahead
+    table = instruments.predictions(run, {"meta"})
+    assert prediction(table, "p_anthropic_leads_coding", "2025-12") == leads
+    leaders = instruments.domain_leaders(instruments.monthly(run), "coding")
+    assert set(leaders.dropna()) <= {"openai", "anthropic"}
+    assert leaders.iloc[1] == "openai"
 
 
 def test_growth_slopes_change_pace_at_april_2024() -> None:

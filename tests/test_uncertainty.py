@@ -7,7 +7,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.analysis.uncertainty import _hierarchical_bootstrap, pooled_effects, variance_split
+from sim.analysis.uncertainty import (
+    _hierarchical_bootstrap,
+    effect_lines,
+    pooled_effects,
+    variance_split,
+)
 
 
 def _results(effects_by_draw: np.ndarray, noise: float, seeds: int, rng: np.random.Generator):
@@ -77,3 +82,24 @@ def test_unequal_numbers_of_pairs_resample_draws_then_pairs_within_them() -> Non
     noisy = [g - g.mean() for g in noisy]
     expected = np.sqrt(np.mean([g.var() / len(g) for g in noisy]) / len(noisy))
     assert _hierarchical_bootstrap(noisy, 6000, rng).std() == pytest.approx(expected, rel=0.08)
+
+
+def test_an_effect_the_data_cannot_tell_is_a_line_in_the_parameter() -> None:
+    """Each draw's effect is 2 x its shock plus chance: the line reads ~0 at shock 0 and ~1
+    at 0.5, each inside a narrow interval of its own."""
+    rng = np.random.default_rng(6)
+    shock = rng.uniform(0.0, 0.5, size=24)
+    results = _results(2.0 * shock, 0.05, 4, rng)
+    draw = results["point_id"].str.removeprefix("d").astype(int)
+    results["param__population.revocation_shock"] = shock[draw]
+    (row,) = effect_lines(
+        results, "m", [10], "population.revocation_shock", (0.0, 0.5), n_resamples=500
+    ).itertuples()
+    assert row.at_low == pytest.approx(0.0, abs=0.05)
+    assert row.at_high == pytest.approx(1.0, abs=0.05)
+    assert row.slope == pytest.approx(2.0, abs=0.2)
+    assert row.at_low_ci_low < row.at_low < row.at_low_ci_high < 0.1
+    assert 0.9 < row.at_high_ci_low < row.at_high < row.at_high_ci_high < 1.1
+    assert row.n_draws == 24
+    with pytest.raises(ValueError, match=r"param__population\.trust_weight"):
+        effect_lines(results, "m", [10], "population.trust_weight", (0.5, 5.0))

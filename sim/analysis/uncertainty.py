@@ -5,6 +5,7 @@ parameters and chance, and whose spread is split between them (docs/ODD.md §6.4
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -126,3 +127,102 @@ def horizon_pooled_effects(
     table = pd.concat(frames, ignore_index=True)
     table.insert(0, "months_after", table["step"] - at)
     return table[["metric", *[c for c in table.columns if c != "metric"]]], at
+
+
+DOSE_COLUMNS = [
+    "metric",
+    "months_after",
+    "parameter",
+    "low",
+    "high",
+    "at_low",
+    "at_low_ci_low",
+    "at_low_ci_high",
+    "at_high",
+    "at_high_ci_low",
+    "at_high_ci_high",
+    "slope",
+    "n_draws",
+]
+
+
+def dose_response(
+    results: pd.DataFrame,
+    config: Config,
+    intervention: Sequence[EventKind],
+    after: Sequence[int],
+    parameter: str,
+    bounds: tuple[float, float],
+    metrics: Sequence[str] | None = None,
+    *,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """:func:`effect_lines` of a posterior sweep at `after` months past the intervention,
+    one row per metric and horizon (columns `DOSE_COLUMNS`)."""
+    at, steps, metrics = horizons(results, config, intervention, after, metrics)
+    pairs = complete_pairs(results)
+    frames = [
+        effect_lines(pairs, m, steps, parameter, bounds, seed=seed).assign(metric=m)
+        for m in metrics
+    ]
+    table = pd.concat(frames, ignore_index=True)
+    table["months_after"] = table["step"] - at
+    return table[DOSE_COLUMNS]
+
+
+def effect_lines(
+    pairs: pd.DataFrame,
+    metric: str,
+    steps: Sequence[int],
+    parameter: str,
+    bounds: tuple[float, float],
+    *,
+    confidence: float = 0.95,
+    n_resamples: int = 2000,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """The effect as a line in a parameter the data cannot tell: per month, the
+    least-squares line of each posterior draw's mean pair difference on the draw's value of
+    `parameter` (its ``param__`` column, drawn from its prior, so it spans `bounds`), read
+    at both ends of the range, with percentile intervals from resampling the draws."""
+    column = f"param__{parameter}"
+    if column not in pairs.columns:
+        raise ValueError(f"the runs record no {column!r}: expected a posterior sweep")
+    value = pairs.groupby("point_id")[column].first()
+    diffs = paired_differences(pairs, metric)
+    low, high = bounds
+    rng = np.random.default_rng(seed)
+    tail = (1 - confidence) / 2
+    rows = []
+    for step in steps:
+        means = diffs[diffs["step"] == step].groupby("point_id")["difference"].mean()
+        x, y = value.loc[means.index].to_numpy(float), means.to_numpy(float)
+        ends = _line_ends(x, y, low, high)
+        picks = rng.integers(0, len(x), size=(n_resamples, len(x)))
+        boot = np.array([_line_ends(x[p], y[p], low, high) for p in picks])
+        lo, hi = np.nanquantile(boot, tail, axis=0), np.nanquantile(boot, 1 - tail, axis=0)
+        rows.append(
+            {
+                "step": int(step),
+                "parameter": parameter,
+                "low": low,
+                "high": high,
+                "at_low": ends[0],
+                "at_low_ci_low": lo[0],
+                "at_low_ci_high": hi[0],
+                "at_high": ends[1],
+                "at_high_ci_low": lo[1],
+                "at_high_ci_high": hi[1],
+                "slope": (ends[1] - ends[0]) / (high - low),
+                "n_draws": len(x),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _line_ends(x: np.ndarray, y: np.ndarray, low: float, high: float) -> tuple[float, float]:
+    """The least-squares line of y on x at x = low and x = high (NaN when x does not vary)."""
+    if np.ptp(x) == 0:
+        return math.nan, math.nan
+    slope, intercept = np.polyfit(x, y, 1)
+    return float(intercept + slope * low), float(intercept + slope * high)

@@ -6,6 +6,9 @@ sim.analysis.
   and gap, leader changes, the frontier's piecewise-linear growth);
 - ``observed``: the record from ``data/`` (monthly ECI records, the targets and their
   scales, what is not compared and why);
+- ``domains``: capability per domain from the benchmark scores (an item-response fit on
+  the ECI scale), each lab's leader sequence and trajectory lines (the history cast's
+  starting capability and research pace per domain);
 - ``instruments``: the same quantities measured from a simulated run's monthly time series,
   and the out-of-sample prediction quantities.
 """

@@ -52,7 +52,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
 
-from sim.calibration import observed, replay
+from sim.calibration import measures, observed, replay
 from sim.config.files import data_dir
 
 DATA_FILE = "benchmarks_epoch_to_2025-06.csv"
@@ -346,12 +346,7 @@ def lab_domain_index(start: str = START, end: str = END) -> pd.DataFrame:
 def domain_leaders(domain: str = "coding", start: str = START, end: str = END) -> pd.Series:
     """The lab with the highest index in ``domain`` each month (None where no lab has one)."""
     wide = lab_domain_index(start, end)[domain].unstack("lab")
-    return pd.Series(
-        [row.idxmax() if row.notna().any() else None for _, row in wide.iterrows()],
-        index=wide.index,
-        name=f"{domain}_leader",
-        dtype=object,
-    )
+    return measures.leaders(wide).rename(f"{domain}_leader")
 
 
 def leader_sequence(

@@ -12,6 +12,7 @@ changes and the piecewise growth fit; shares are read at the survey month.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection
 from typing import NamedTuple
 
@@ -34,9 +35,17 @@ SHARE_COLUMNS = {
 """Fields of the share targets (MS-1..3) -> the run's column measured the same way: the
 share of developers on a lab's models through any provider or self-hosted; Meta's and
 DeepSeek's models are open weights in the model, so ``meta_open`` is Meta's share."""
-TARGET_COLUMNS = {"MS-5": "open_model_share", "MH-1": "switched_12m"}
+TARGET_COLUMNS = {
+    "MS-5": "open_model_share",
+    "MH-1": "switched_12m",
+    "DM-1": "coding_demand_share",
+}
 """Targets read from one column at the last month of their period (MH-1: who changed option
-at least once in the 12 months to 2025-07)."""
+at least once in the 12 months to 2025-07; DM-1: coding's share of the market's usage, read
+as the aggregator's token mix)."""
+RATIO_COLUMNS = {"MS-7": "market_size"}
+"""Targets that are the ratio of a column at the last month of their period to its value at
+the first (MS-7: the market's usage, in proportion to which its value is paid)."""
 
 
 class Prediction(NamedTuple):
@@ -53,8 +62,14 @@ AT_MONTHS = (
     ("share_google", "lab_share__google", ("2025-12", "2026-04")),
     ("share_open", "open_model_share", ("2025-12", "2026-04")),
     ("coding_share_anthropic", "coding_share__anthropic", ("2025-07", "2025-12")),
+    ("coding_demand_share", "coding_demand_share", ("2025-11",)),
 )
 """Predictions read from a run column in a month."""
+CODING_LEADER = ("p_anthropic_leads_coding", "anthropic", "2025-12")
+"""Whether Anthropic's released model is the best at coding (`domain_eci__<lab>__coding`)
+in the month: 1 or 0 in a run; over posterior runs, the share of runs (fit.predict)."""
+SHARE_OF_RUNS = (CODING_LEADER[0],)
+"""Predictions whose value over posterior runs is the share of runs, not a band."""
 GAP_WINDOW = "2026-01..2026-05"
 LEADER_WINDOW = "2023-03..2025-08"
 FRONTIER_MONTHS = ("2025-08", "2025-12")
@@ -150,6 +165,13 @@ def share_statistics(run: pd.DataFrame, start: str = START) -> dict[str, float]:
     frame = monthly(run, start)
     out = {}
     for key, target in observed.targets().items():
+        if target.id in RATIO_COLUMNS:
+            first, last = measures.window(target.period)
+            _require(frame, target.period, key, start)
+            series = _column(frame, RATIO_COLUMNS[target.id], key)
+            base = measures.value_at(series, first, key)
+            out[key] = measures.value_at(series, last, key) / base if base > 0 else math.inf
+            continue
         if target.id in TARGET_COLUMNS:
             column = TARGET_COLUMNS[target.id]
         elif target.id.startswith("MS-"):
@@ -167,6 +189,21 @@ def summary_statistics(
 ) -> dict[str, float]:
     """Every comparable target measured on the run, keyed like :func:`observed.targets`."""
     return frontier_statistics(run, open_labs, start) | share_statistics(run, start)
+
+
+DOMAIN_PREFIX = "domain_eci__"
+
+
+def domain_leaders(frame: pd.DataFrame, domain: str) -> pd.Series:
+    """The lab whose released model is best in `domain` each month (None before anyone
+    has released), from a monthly frame's ``domain_eci__<lab>__<domain>`` columns."""
+    suffix = f"__{domain}"
+    columns = [c for c in frame.columns if c.startswith(DOMAIN_PREFIX) and c.endswith(suffix)]
+    if not columns:
+        raise ValueError(f"run: no '{DOMAIN_PREFIX}<lab>{suffix}' columns")
+    scores = frame[columns].astype(float)
+    scores.columns = [c.removeprefix(DOMAIN_PREFIX).removesuffix(suffix) for c in columns]
+    return measures.leaders(scores)
 
 
 def predictions(run: pd.DataFrame, open_labs: Collection[str], start: str = START) -> pd.DataFrame:
@@ -193,6 +230,10 @@ def predictions(run: pd.DataFrame, open_labs: Collection[str], start: str = STAR
     ):
         _require(frame, GAP_WINDOW, name, start)
         rows.append(Prediction(name, GAP_WINDOW, measures.window_mean(series, *gap, name)))
+    name, lab, when = CODING_LEADER
+    _require(frame, when, name, start)
+    leader = domain_leaders(frame, "coding").get(measures.month(when))
+    rows.append(Prediction(name, when, float(leader == lab)))
     _require(frame, LEADER_WINDOW, "leader_changes", start)
     changes = measures.leader_changes(records, *measures.window(LEADER_WINDOW))
     rows.append(Prediction("leader_changes", LEADER_WINDOW, float(changes)))

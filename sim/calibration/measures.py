@@ -121,6 +121,13 @@ def leader_changes(records: pd.DataFrame, first: pd.Period, last: pd.Period) -> 
     return int((held != held.shift(1)).iloc[1:].sum())
 
 
+def leaders(scores: pd.DataFrame) -> pd.Series:
+    """The column (lab) with the highest score in each row (month); None where no lab has
+    a score yet: who leads a domain, for the observed indices and a run's alike."""
+    best = scores.fillna(-np.inf).idxmax(axis=1).astype(object)
+    return best.where(scores.notna().any(axis=1), None)
+
+
 def record_setting_months(records: pd.DataFrame, first: pd.Period, last: pd.Period) -> pd.Series:
     """The frontier ECI at the months of ``first..last`` in which a record was set (the
     frontier rose, or appeared for the first time): the points of Epoch AI's growth fit,

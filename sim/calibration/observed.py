@@ -217,7 +217,12 @@ def _half_width(bounds: list[float]) -> float:
 def _targets() -> tuple[Target, ...]:
     spec = yaml.safe_load((data_dir() / TARGETS_FILE).read_text())
     entries = {e["id"]: e for section in spec.values() for e in section}
-    return (*_growth_targets(entries), *_gap_targets(entries), *_share_targets(entries))
+    return (
+        *_growth_targets(entries),
+        *_gap_targets(entries),
+        *_share_targets(entries),
+        *_demand_targets(entries),
+    )
 
 
 def _growth_targets(entries: dict[str, Any]) -> list[Target]:
@@ -343,6 +348,45 @@ def _share_targets(entries: dict[str, Any]) -> list[Target]:
         )
     )
     return out
+
+
+MARKET_GROWTH_SCALE = 0.4
+"""Illustrative, not estimated: the scale of MS-7's ratio, about a sixth of it: both ends
+are one investor's rounded estimates of a market's yearly spend."""
+CODING_DEMAND_SCALE = 0.03
+"""Illustrative, not estimated: the scale of DM-1, a quarter of its value: one aggregator's
+classified token mix, read as the whole market's coding share of usage."""
+
+
+def _demand_targets(entries: dict[str, Any]) -> list[Target]:
+    """The market's growth (MS-7, a ratio: the model's money has no dollar scale) and the
+    coding share of demand (DM-1, on its own aggregator's instrument)."""
+    ms7, dm1 = entries["MS-7"], entries["DM-1"]
+    (first, low), (last, high) = sorted((str(k), float(v)) for k, v in ms7["value"].items())
+    (when, coding) = next((str(k), float(v)) for k, v in dm1["value"].items())
+    return [
+        Target(
+            "MS-7",
+            "MS-7",
+            f"{first}..{last}",
+            round(high / low, 3),
+            MARKET_GROWTH_SCALE,
+            ms7["source"],
+            f"Menlo Ventures: yearly model-API spend at {last} over {first} "
+            f"({high:.3g} / {low:.3g} US dollars)",
+            "illustrative, not estimated: about a sixth of the ratio (two rounded estimates)",
+        ),
+        Target(
+            "DM-1",
+            "DM-1",
+            when,
+            coding,
+            CODING_DEMAND_SCALE,
+            dm1["source"],
+            "a16z and OpenRouter: share of the aggregator's tokens that are programming requests",
+            "illustrative, not estimated: a quarter of the value (one aggregator's mix)",
+        ),
+    ]
 
 
 def targets() -> dict[str, Target]:

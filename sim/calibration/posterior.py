@@ -165,6 +165,23 @@ class Posterior:
             for n in self.names
         }
 
+    def representative(self) -> dict[str, float]:
+        """The particle nearest the posterior's weighted medians, each parameter measured
+        in its prior's range (on the log scale for a log-uniform prior): one world that
+        stands for the posterior (`scenario=history` on its own runs at it)."""
+        w = self.weights
+        distance = np.zeros(len(self.particles))
+        for prior in self.priors:
+            values = self.particles[prior.name].to_numpy(dtype=float)
+            low, high = prior.low, prior.high
+            if prior.log:
+                values, low, high = np.log(values), math.log(low), math.log(high)
+            order = np.argsort(values)
+            median = values[order][np.searchsorted(np.cumsum(w[order]), 0.5 * w.sum())]
+            distance += ((values - median) / (high - low)) ** 2
+        row = self.particles.iloc[int(np.argmin(distance))]
+        return {n: float(row[n]) for n in self.names}
+
     def sample(self, n: int, rng: np.random.Generator) -> pd.DataFrame:
         """`n` parameter sets drawn with replacement in proportion to the weights."""
         rows = rng.choice(len(self.particles), size=n, replace=True, p=self.weights)
