@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    problem = out_problem(args.out)
+    problem = out_problem(args.out, args.sweep_dir)
     if problem:
         print(f"accessrace-report: error: --out {args.out}: {problem}", file=sys.stderr)
         return 2
@@ -59,15 +59,39 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def out_problem(out: Path | None) -> str | None:
-    """Why `--out` cannot be written, in a few words, or None."""
+GENERATOR = b'<meta name="generator" content="accessrace">'
+"""The mark every report page carries in its head (sim/report/templates/page.html.j2)."""
+
+
+def out_problem(out: Path | None, sweep_dir: Path) -> str | None:
+    """Why `--out` cannot be written, in a few words, or None. Reading a sweep never writes
+    into it (its runs, manifest or anything among them; links followed) except its own
+    report.html, and never overwrites a file that is not a report this command wrote."""
     if out is None:
         return None
+    target, sweep = out.resolve(), sweep_dir.resolve()
+    if target.is_relative_to(sweep) and target != sweep / "report.html":
+        return (
+            f"is inside the sweep directory {sweep_dir}, whose files a report never writes; "
+            f"give a file outside it (the sweep's own page is {sweep_dir / 'report.html'}, "
+            "the default)"
+        )
     if out.is_dir():
         return f"is a folder; give a file in it, e.g. --out {out / 'report.html'}"
     if not out.parent.is_dir():
         return f"the folder {out.parent} does not exist; create it first"
+    if out.exists() and not _is_report(out):
+        return "exists and is not a report this command wrote; give a new file, or remove it"
     return None
+
+
+def _is_report(path: Path) -> bool:
+    """Whether `path` is a page this command wrote (its head carries `GENERATOR`)."""
+    try:
+        with path.open("rb") as page:
+            return GENERATOR in page.read(4096)
+    except OSError:
+        return False
 
 
 if __name__ == "__main__":

@@ -74,7 +74,8 @@ def test_queries_of_a_read_only_sweep_write_nothing_into_it(
         assert effects_main([str(paired), "--after", "2", "--metric", "developer_trust"]) == 0
         assert "2 months after: the intervention" in capsys.readouterr().out
         assert report_main([str(paired), "--out", str(out)]) == 0
-    assert capsys.readouterr().out.strip() == str(out)
+        assert report_main([str(paired), "--out", str(out)]) == 0  # its own page: rewritten
+    assert capsys.readouterr().out.strip().splitlines() == [str(out)] * 2
     assert snapshot(paired) == before, "effects.csv, report.html and report/ untouched"
     assert out.stat().st_size > 0 and list((tmp_path / "mine").glob("*.png"))
     if hasattr(os, "umask"):
@@ -93,6 +94,11 @@ def test_queries_of_a_read_only_sweep_write_nothing_into_it(
         ("effects", ["--metric", "nonesuch"], "metric = 'nonesuch': not in the results"),
         ("report", ["--out", "{tmp}/missing/r.html"], "missing does not exist; create it"),
         ("report", ["--out", "{tmp}"], "is a folder; give a file in it"),
+        ("report", ["--out", "{run}"], "is inside the sweep directory"),
+        ("report", ["--out", "{sweep}/manifest.json"], "is inside the sweep directory"),
+        ("report", ["--out", "{sweep}/timeseries/x.html"], "is inside the sweep directory"),
+        ("report", ["--out", "{link}/manifest.json"], "is inside the sweep directory"),
+        ("report", ["--out", "{foreign}"], "exists and is not a report this command wrote"),
     ],
 )
 def test_a_nonsense_query_is_refused_in_one_line(
@@ -103,9 +109,16 @@ def test_a_nonsense_query_is_refused_in_one_line(
     args: list[str],
     message: str,
 ) -> None:
+    foreign = tmp_path / "notes.html"
+    foreign.write_text("<html>my notes</html>")
+    link = tmp_path / "link"
+    link.symlink_to(paired, target_is_directory=True)
+    run = next((paired / "timeseries").glob("*.parquet"))
     before = snapshot(paired)
     main = effects_main if command == "effects" else report_main
-    assert main([str(paired), *(a.format(tmp=tmp_path) for a in args)]) == 2
+    where = {"tmp": tmp_path, "sweep": paired, "link": link, "foreign": foreign, "run": run}
+    assert main([str(paired), *(a.format(**where) for a in args)]) == 2
+    assert foreign.read_text() == "<html>my notes</html>"
     err = capsys.readouterr().err
     assert message in err and len(err.strip().splitlines()) == 1, err
     assert snapshot(paired) == before
