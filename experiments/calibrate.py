@@ -55,11 +55,10 @@ def run_calibration_task(cfg: DictConfig, out_dir: Path) -> None:
 
     config = _config(cfg)
     c = cfg.calibrate
-    if not 0 < float(c.budget) <= 100:
-        fail(f"calibrate.budget = {c.budget!r}: expected a number in (0, 100]")
+    check_options(c)
     try:
         budget = Budget(
-            population=max(round(int(c.population) * float(c.budget)), 4),
+            population=round(int(c.population) * float(c.budget)),
             generations=int(c.generations),
             min_acceptance=float(c.min_acceptance),
             workers=int(c.workers),
@@ -101,6 +100,30 @@ def run_calibration_task(cfg: DictConfig, out_dir: Path) -> None:
     print(f"[accessrace] report: {build_calibration_report(out_dir)}")
     if c.ship:
         ship(out_dir)
+
+
+MIN_PARTICLES = 4
+"""Fewest particles a generation may have: fewer cannot fit the sampler's kernel."""
+
+
+def check_options(c: DictConfig) -> None:
+    """Refuse, before the first simulation, options the calibration or its checks would
+    fail on at their end (a seed below 0, no seeds for the fit check) or would have to
+    change (a budget leaving fewer than `MIN_PARTICLES` particles): one line naming the
+    field, the value and what is allowed."""
+    if not 0 < float(c.budget) <= 100:
+        fail(f"calibrate.budget = {c.budget!r}: expected a number in (0, 100]")
+    for name in ("seed", "check_draws", "check_seeds", "population", "generations"):
+        low = 0 if name == "seed" else 1
+        value = c[name]
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            fail(f"calibrate.{name} = {value!r}: expected a whole number >= {low}")
+    particles = round(int(c.population) * float(c.budget))
+    if particles < MIN_PARTICLES:
+        fail(
+            f"calibrate.population x calibrate.budget = {c.population} x {c.budget} = "
+            f"{particles} particles a generation: expected at least {MIN_PARTICLES}"
+        )
 
 
 def check(posterior: Posterior, cfg: DictConfig, config: Any, out_dir: Path) -> None:

@@ -135,3 +135,23 @@ def test_the_calibration_report_answers_from_the_files_and_offers_every_table(
     assert shipped.downloads.keys() == page.downloads.keys()
     for name, frame in page.downloads.items():
         pd.testing.assert_frame_equal(shipped.downloads[name], frame)
+
+
+@pytest.mark.slow(seconds=40)
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        ("calibrate.seed=-1", "calibrate.seed = -1: expected a whole number >= 0"),
+        ("calibrate.check_seeds=0", "calibrate.check_seeds = 0: expected a whole number >= 1"),
+        ("calibrate.population=-5", "calibrate.population = -5: expected a whole number >= 1"),
+        ("calibrate.budget=1e-9", "= 0 particles a generation: expected at least 4"),
+    ],
+)
+def test_calibration_options_are_checked_before_any_simulation(
+    tmp_path: Path, option: str, message: str
+) -> None:
+    proc = run_cli("experiment=calibrate", option, cwd=tmp_path)
+    assert proc.returncode == 2
+    assert message in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert "Calibrating" not in proc.stdout
+    assert not (tmp_path / "sweeps" / "calibrate" / "abc.db").exists()
