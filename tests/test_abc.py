@@ -276,20 +276,25 @@ def test_an_exported_posterior_loads_back(toy_posterior: Posterior, tmp_path: Pa
     assert summary["n_simulations"] == toy_posterior.history["simulations"].sum() + 200
 
 
-def test_sampling_follows_the_weights() -> None:
-    particles = pd.DataFrame({"toy.mu": [0.0, 1.0], "toy.scale": [1.0, 1.0], "weight": [1, 3]})
-    posterior = Posterior(
+def weighted(particles: pd.DataFrame) -> Posterior:
+    """A toy posterior of the given weighted particles."""
+    return Posterior(
         priors=PRIORS,
         particles=particles,
         history=pd.DataFrame(),
         observed=OBSERVED,
         scales=SCALES,
         seed=0,
-        population=2,
-        n_simulations=2,
+        population=len(particles),
+        n_simulations=len(particles),
         wall_time=0.0,
         pyabc_version="0.13.0",
     )
+
+
+def test_sampling_follows_the_weights() -> None:
+    particles = pd.DataFrame({"toy.mu": [0.0, 1.0], "toy.scale": [1.0, 1.0], "weight": [1, 3]})
+    posterior = weighted(particles)
     draws = posterior.sample(4000, np.random.default_rng(0))
     assert draws["toy.mu"].mean() == pytest.approx(0.75, abs=0.03)
     assert posterior.ess == pytest.approx(16 / 10)
@@ -380,16 +385,4 @@ def test_the_representative_draw_is_the_particle_nearest_the_weighted_medians() 
             "weight": [1.0, 3.0, 3.0, 1.0, 0.5],
         }
     )
-    posterior = Posterior(
-        priors=PRIORS,
-        particles=particles,
-        history=pd.DataFrame(),
-        observed=OBSERVED,
-        scales=SCALES,
-        seed=0,
-        population=5,
-        n_simulations=5,
-        wall_time=0.0,
-        pyabc_version="0.13.0",
-    )
-    assert posterior.representative() == {"toy.mu": 1.0, "toy.scale": 1.0}
+    assert weighted(particles).representative() == {"toy.mu": 1.0, "toy.scale": 1.0}
