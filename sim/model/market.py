@@ -60,7 +60,8 @@ def settle(model: AccessModel, *, invest: bool = True) -> None:
         pop.choice, weights=prices[pop.choice] * premium * usage, minlength=n_options
     )
     total = spend.sum()
-    value = market.market_value * float(usage.sum()) / pop.n
+    size = pop.market_size
+    value = market.market_value * size
     revenue = value * spend / total if total > 0 else np.zeros(n_options)
     dev_revenue = np.zeros(len(model.labs))
     fees_earned = np.zeros(len(model.labs))
@@ -91,4 +92,4 @@ def settle(model: AccessModel, *, invest: bool = True) -> None:
         lab.client_fees = float(fees_earned[i])
         lab.book(lab.developer_revenue + lab.client_fees, float(api_spend[i]))
         if invest:
-            lab.invest(float(usage.sum()) / pop.n)
+            lab.invest(size)

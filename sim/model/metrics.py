@@ -199,9 +199,8 @@ def coding_demand_share(model: AccessModel) -> float:
 
 
 def market_size(model: AccessModel) -> float:
-    """The market's usage per developer of the population (1: everyone in at scale one):
-    what the month's market value is paid in proportion to."""
-    return float(model.population.usage.sum()) / model.population.n
+    """The market's usage per developer of the population (Population.market_size)."""
+    return model.population.market_size
 
 
 def open_model_share(model: AccessModel) -> float:

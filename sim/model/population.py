@@ -352,6 +352,12 @@ class Population:
             since >= 0, self.scale * np.exp(self.growth * np.maximum(since, 0)), 0.0
         )
 
+    @property
+    def market_size(self) -> float:
+        """The market's usage per developer of the population (1: everyone in at scale
+        one): what the month's market value is paid in proportion to."""
+        return float(self.usage.sum()) / self.n
+
     def cut_capacity(self, provider: int, domains: tuple[str, ...], share: float) -> int:
         """A capacity cut for coding work: the `share` of `provider`'s customers who need
         coding most (all its customers' needs alike without a coding domain) live a month
