@@ -142,6 +142,13 @@ def test_flagship_is_the_real_cutoff_over_posterior_worlds(tmp_path: Path) -> No
     runs = pd.read_parquet(next((tmp_path / "f" / "timeseries").glob("*.parquet")))
     assert "param__research.growth_rate" in runs.columns
     assert "param__population.revocation_shock" in runs.columns
+    # what the data cannot tell is shown as a line in it, printed and written beside
+    assert "The data cannot tell population.revocation_shock" in small.stdout
+    curves = pd.read_csv(tmp_path / "f" / "effects_by_untold.csv")
+    assert set(curves["metric"]) == set(effects["metric"])
+    assert set(curves["months_after"]) == {36} and (curves["n_draws"] == 2).all()
+    assert set(curves["parameter"]) == {"population.revocation_shock"}
+    assert {"capability__openai__coding", "lab_share__anthropic"} <= set(effects["metric"])
 
 
 @pytest.mark.slow(seconds=40)
